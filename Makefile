@@ -1,0 +1,139 @@
+# kmta: build, test and install. GNU make.
+#
+#   make              build the five programs into $(BUILD)/bin
+#   make check        install test dependencies, build, run t/ with prove
+#   make check-asan   the same tests on an ASan+UBSan build
+#   make demo         sign, queue and deliver real messages to a local server
+#   make bench        side-by-side benchmarks (bench/README)
+#   make install      PREFIX=/usr/local DESTDIR=
+
+PROGRAMS = kmta-sign kmta-send kmta-secret kmta-dane-check kmta-queue
+BUILD ?= build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+
+CC ?= cc
+# Error messages are cut to fixed-size buffers on purpose, so snprintf
+# truncation is not a warning here.
+WARN = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
+	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wno-format-truncation
+CSTD = -std=c11 -D_GNU_SOURCE
+HARDEN_CPP = -D_FORTIFY_SOURCE=2
+HARDEN_C = -fstack-protector-strong -fstack-clash-protection -fPIE
+HARDEN_LD = -pie -Wl,-z,relro -Wl,-z,now -Wl,--as-needed
+OPT ?= -O2 -g
+
+ifeq ($(SANITIZE),1)
+HARDEN_CPP =
+OPT = -O1 -g -fno-omit-frame-pointer
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+
+ALL_CPPFLAGS = $(CSTD) $(HARDEN_CPP) -Ilibcommon $(CPPFLAGS)
+ALL_CFLAGS = $(OPT) $(WARN) $(HARDEN_C) $(SAN) $(CFLAGS)
+ALL_LDFLAGS = $(HARDEN_LD) $(SAN) $(LDFLAGS)
+
+# Each program links only the libraries it uses, so that start-up (which
+# dominates one-process-per-message signing) loads nothing extra.
+LIBS_kmta-sign = -lcrypto -linih
+LIBS_kmta-send = -lssl -lcrypto -lldns -linih
+LIBS_kmta-secret = -linih
+LIBS_kmta-dane-check = -linih
+LIBS_kmta-queue = -linih
+LIBS_ALL = -lssl -lcrypto -lcurl -lldns -ljansson -lbsd -linih
+
+LIB_SRC = $(sort $(wildcard libcommon/*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB = $(BUILD)/libcommon.a
+
+# cmd/PROG/main.c holds main(); the other files of cmd/PROG form
+# $(BUILD)/cmd/PROG.a, which unit tests link against.
+prog_src = $(filter-out cmd/$(1)/main.c,$(sort $(wildcard cmd/$(1)/*.c)))
+prog_obj = $(patsubst %.c,$(BUILD)/%.o,$(call prog_src,$(1)))
+PROG_LIBS = $(PROGRAMS:%=$(BUILD)/cmd/%.a)
+BINS = $(PROGRAMS:%=$(BUILD)/bin/%)
+
+UNIT_SRC = $(sort $(wildcard t/unit/*.c))
+UNIT_BINS = $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/unit/%.t)
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+define prog_rules
+$(BUILD)/cmd/$(1).a: $(call prog_obj,$(1))
+	@mkdir -p $$(@D)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+
+$(BUILD)/bin/$(1): $(BUILD)/cmd/$(1)/main.o $(BUILD)/cmd/$(1).a $(LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LIBS_$(1))
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call prog_rules,$(p))))
+
+$(BUILD)/t/unit/%.t: t/unit/%.c t/unit/tap.h $(PROG_LIBS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -It/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+		$(PROG_LIBS) $(LIB) $(LIBS_ALL)
+
+deps:
+	./scripts/install-deps
+
+check: deps
+	$(MAKE) check-run
+
+check-asan: deps
+	$(MAKE) BUILD=build/asan SANITIZE=1 check-run
+
+# Runs t/ against the binaries in $(BUILD)/bin; no dependency install.
+check-run: all $(UNIT_BINS)
+	KMTA_BIN=$(abspath $(BUILD)/bin) KMTA_TOP=$(CURDIR) \
+	KMTA_UNIT=$(abspath $(BUILD)/t/unit) \
+	prove -j2 $(UNIT_BINS) $(wildcard t/*.t)
+
+demo: deps
+	$(MAKE) all
+	KMTA_BIN=$(abspath $(BUILD)/bin) ./scripts/demo
+
+bench: deps
+	$(MAKE) all
+	KMTA_BIN=$(abspath $(BUILD)/bin) ./bench/run
+
+lint:
+	mandoc -T lint -W warning man/*.[15]
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--std=c11 -Ilibcommon --suppress=missingIncludeSystem \
+		libcommon cmd
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(DATADIR)/zsh/site-functions \
+		$(DESTDIR)$(DATADIR)/doc/kmta/examples
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
+	for f in completions/*.bash; do \
+		install -m 0644 $$f \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$(basename $$f .bash); \
+	done
+	install -m 0644 $(wildcard completions/_*) \
+		$(DESTDIR)$(DATADIR)/zsh/site-functions
+	install -m 0644 conf/kmta.conf $(DESTDIR)$(DATADIR)/doc/kmta/examples
+
+clean:
+	rm -rf build
+
+.PHONY: all deps check check-asan check-run demo bench lint install clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

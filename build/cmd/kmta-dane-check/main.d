@@ -1,0 +1,1 @@
+build/cmd/kmta-dane-check/main.o: cmd/kmta-dane-check/main.c

@@ -1,0 +1,1 @@
+build/cmd/kmta-queue/main.o: cmd/kmta-queue/main.c

@@ -1,0 +1,1 @@
+build/cmd/kmta-secret/main.o: cmd/kmta-secret/main.c

@@ -1,0 +1,1 @@
+build/cmd/kmta-send/main.o: cmd/kmta-send/main.c

@@ -1,0 +1,1 @@
+build/cmd/kmta-sign/main.o: cmd/kmta-sign/main.c

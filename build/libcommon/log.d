@@ -1,0 +1,2 @@
+build/libcommon/log.o: libcommon/log.c libcommon/log.h
+libcommon/log.h:

@@ -1,0 +1,42 @@
+/*
+ * Every key kmta.conf accepts, by section. kmta.conf(5) documents each row;
+ * a key added here needs a line there, in conf/kmta.conf and a test.
+ */
+#include <stddef.h>
+
+#include "conf.h"
+
+#define ALGOS "rsa-sha256|ed25519-sha256|rsa|ed25519"
+#define CANONS "relaxed/relaxed|relaxed/simple|simple/relaxed|simple/simple|" \
+    "relaxed|simple"
+#define TLS_LEVELS "disabled|opportunistic|required|verify"
+
+const struct kmta_conf_key kmta_conf_keys[] = {
+	{ "log", "syslog", KMTA_CONF_BOOL, NULL, NULL },
+	{ "log", "level", KMTA_CONF_ENUM, "error|warning|info|debug", NULL },
+
+	{ "queue", "dir", KMTA_CONF_STRING, NULL, NULL },
+	{ "queue", "min_backoff", KMTA_CONF_DURATION, NULL, NULL },
+	{ "queue", "max_backoff", KMTA_CONF_DURATION, NULL, NULL },
+	{ "queue", "max_age", KMTA_CONF_DURATION, NULL, NULL },
+
+	{ "send", "helo_name", KMTA_CONF_STRING, NULL, NULL },
+	{ "send", "connect_timeout", KMTA_CONF_DURATION, NULL, NULL },
+	{ "send", "command_timeout", KMTA_CONF_DURATION, NULL, NULL },
+
+	{ "dns", "name_servers", KMTA_CONF_STRING, NULL, NULL },
+	{ "dns", "timeout", KMTA_CONF_DURATION, NULL, NULL },
+
+	{ "dkim", "selector", KMTA_CONF_STRING, NULL, NULL },
+	{ "dkim", "algo", KMTA_CONF_ENUM, ALGOS, NULL },
+	{ "dkim", "key", KMTA_CONF_KEYSOURCE, NULL, NULL },
+	{ "dkim", "filename", KMTA_CONF_KEYSOURCE, NULL, "key" },
+	{ "dkim", "canonicalization", KMTA_CONF_ENUM, CANONS, NULL },
+	{ "dkim", "headers", KMTA_CONF_STRING, NULL, NULL },
+
+	{ "domain", "relay", KMTA_CONF_HOSTPORT, NULL, NULL },
+	{ "domain", "port", KMTA_CONF_UINT, NULL, NULL },
+	{ "domain", "tls", KMTA_CONF_ENUM, TLS_LEVELS, NULL },
+
+	{ NULL, NULL, KMTA_CONF_STRING, NULL, NULL },
+};

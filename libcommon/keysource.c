@@ -1,0 +1,179 @@
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keysource.h"
+#include "vault.h"
+
+int
+keysource_check_syntax(const char *src)
+{
+	const char *p;
+
+	if (strncmp(src, "file:", 5) == 0)
+		return src[5] == '/' ? 0 : -1;
+	if (strncmp(src, "env:", 4) == 0) {
+		if (src[4] == '\0')
+			return -1;
+		for (p = src + 4; *p != '\0'; p++)
+			if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= 'a' && *p <= 'z') ||
+			    (p > src + 4 && *p >= '0' && *p <= '9')))
+				return -1;
+		return 0;
+	}
+	if (strncmp(src, "vault:", 6) == 0)
+		return vault_check_syntax(src);
+	return src[0] == '/' ? 0 : -1;
+}
+
+enum keysource_kind
+keysource_kind(const char *src)
+{
+	if (strncmp(src, "env:", 4) == 0)
+		return KEYSOURCE_ENV;
+	if (strncmp(src, "vault:", 6) == 0)
+		return KEYSOURCE_VAULT;
+	return KEYSOURCE_FILE;
+}
+
+int
+kmta_secret_alloc(struct kmta_secret *s, size_t cap)
+{
+	memset(s, 0, sizeof(*s));
+	s->data = calloc(1, cap + 1);
+	if (s->data == NULL)
+		return -1;
+	s->cap = cap;
+	s->locked = mlock(s->data, cap + 1) == 0;
+	return 0;
+}
+
+void
+kmta_secret_free(struct kmta_secret *s)
+{
+	if (s->data == NULL)
+		return;
+	explicit_bzero(s->data, s->cap + 1);
+	if (s->locked)
+		munlock(s->data, s->cap + 1);
+	free(s->data);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Check an open key file: owned by us or root, and not readable or writable
+ * by group or others (the rule ssh applies to private keys).
+ */
+static int
+file_check_mode(int fd, const char *path, struct kmta_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return kmta_err_set(err, EX_IOERR, "stat %s: %s", path,
+		    strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return kmta_err_set(err, EX_NOINPUT,
+		    "key file %s: not a regular file", path);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return kmta_err_set(err, EX_NOPERM,
+		    "key file %s: owned by uid %u, expected %u or root", path,
+		    (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 077)
+		return kmta_err_set(err, EX_NOPERM,
+		    "key file %s: mode %04o is accessible by group or others; "
+		    "run chmod 600 %s", path, (unsigned)(st.st_mode & 07777),
+		    path);
+	return 0;
+}
+
+static int
+load_file(const char *path, struct kmta_secret *out, struct kmta_err *err)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1)
+		return kmta_err_set(err, kmta_errno_code(errno),
+		    "open key file %s: %s", path, strerror(errno));
+	if (file_check_mode(fd, path, err) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (kmta_secret_alloc(out, KMTA_SECRET_MAX) == -1) {
+		close(fd);
+		return kmta_err_set(err, EX_OSERR, "out of memory");
+	}
+
+	while (out->len < out->cap) {
+		n = read(fd, out->data + out->len, out->cap - out->len);
+		if (n == 0)
+			break;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			kmta_err_set(err, EX_IOERR, "read key file %s: %s",
+			    path, strerror(errno));
+			close(fd);
+			kmta_secret_free(out);
+			return -1;
+		}
+		out->len += (size_t)n;
+	}
+	close(fd);
+	if (out->len == out->cap) {
+		kmta_secret_free(out);
+		return kmta_err_set(err, EX_DATAERR,
+		    "key file %s: larger than %d bytes", path,
+		    KMTA_SECRET_MAX);
+	}
+	return 0;
+}
+
+static int
+load_env(const char *name, struct kmta_secret *out, struct kmta_err *err)
+{
+	const char *v = getenv(name);
+	size_t len;
+
+	if (v == NULL)
+		return kmta_err_set(err, EX_NOINPUT,
+		    "environment variable %s is not set", name);
+	len = strlen(v);
+	if (kmta_secret_alloc(out, len) == -1)
+		return kmta_err_set(err, EX_OSERR, "out of memory");
+	memcpy(out->data, v, len);
+	out->len = len;
+	return 0;
+}
+
+int
+keysource_load(const struct kmta_conf *conf, const char *src,
+    struct kmta_secret *out, struct kmta_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (err != NULL)
+		err->msg[0] = '\0';
+	if (keysource_check_syntax(src) == -1)
+		return kmta_err_set(err, EX_USAGE,
+		    "invalid key source \"%s\": expected file:PATH, /PATH, "
+		    "env:NAME or vault:MOUNT/PATH#FIELD", src);
+
+	switch (keysource_kind(src)) {
+	case KEYSOURCE_ENV:
+		return load_env(src + 4, out, err);
+	case KEYSOURCE_VAULT:
+		return vault_keysource_load(conf, src, out, err);
+	case KEYSOURCE_FILE:
+		break;
+	}
+	return load_file(strncmp(src, "file:", 5) == 0 ? src + 5 : src, out,
+	    err);
+}

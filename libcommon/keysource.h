@@ -1,0 +1,56 @@
+/*
+ * Key sources: one string syntax naming where a secret lives.
+ *
+ *   /path/file, file:/path/file   a local file, which must not be readable
+ *                                 by group or others
+ *   env:NAME                      an environment variable
+ *   vault:MOUNT/PATH#FIELD        a field of a Vault KV secret (vault.c)
+ *
+ * A loaded secret sits in memory locked against swapping where permitted
+ * and is wiped by kmta_secret_free().
+ */
+#ifndef KMTA_KEYSOURCE_H
+#define KMTA_KEYSOURCE_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "err.h"
+
+#define KMTA_SECRET_MAX (1024 * 1024)
+
+enum keysource_kind {
+	KEYSOURCE_FILE,
+	KEYSOURCE_ENV,
+	KEYSOURCE_VAULT,
+};
+
+struct kmta_secret {
+	unsigned char *data;	/* NUL-terminated after len bytes */
+	size_t len;
+	size_t cap;
+	int locked;		/* mlock(2) succeeded */
+};
+
+/* Return 0 when src is a well-formed key source, else -1. */
+int keysource_check_syntax(const char *src);
+
+/* The kind of a well-formed key source. */
+enum keysource_kind keysource_kind(const char *src);
+
+/*
+ * Load the secret named by src. conf (may be NULL) supplies [vault]
+ * settings. Errors: EX_NOINPUT when the file or variable is missing,
+ * EX_NOPERM for unsafe file permissions, EX_USAGE for a malformed source;
+ * Vault adds its own codes (see vault.h).
+ */
+int keysource_load(const struct kmta_conf *conf, const char *src,
+    struct kmta_secret *out, struct kmta_err *err);
+
+/* Allocate an empty secret buffer of cap bytes (locked where permitted). */
+int kmta_secret_alloc(struct kmta_secret *s, size_t cap);
+
+/* Wipe and release a secret; safe on a zeroed struct. */
+void kmta_secret_free(struct kmta_secret *s);
+
+#endif
