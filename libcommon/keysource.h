@@ -47,6 +47,14 @@ enum keysource_kind keysource_kind(const char *src);
 int keysource_load(const struct kmta_conf *conf, const char *src,
     struct kmta_secret *out, struct kmta_err *err);
 
+/*
+ * Store data under a key source: a file is written atomically with mode
+ * 0600, a vault: source creates or updates its field without touching the
+ * secret's other fields. env: sources cannot be written (EX_USAGE).
+ */
+int keysource_store(const struct kmta_conf *conf, const char *src,
+    const unsigned char *data, size_t len, struct kmta_err *err);
+
 /* Allocate an empty secret buffer of cap bytes (locked where permitted). */
 int kmta_secret_alloc(struct kmta_secret *s, size_t cap);
 
