@@ -121,14 +121,19 @@ install: all
 		$(DESTDIR)$(DATADIR)/zsh/site-functions \
 		$(DESTDIR)$(DATADIR)/doc/kmta/examples
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
-	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
-	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
-	for f in completions/*.bash; do \
-		install -m 0644 $$f \
-		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$(basename $$f .bash); \
+	for f in man/*.1 man/*.5; do \
+		[ -e "$$f" ] || continue; \
+		install -m 0644 "$$f" $(DESTDIR)$(MANDIR)/man$${f##*.}; \
 	done
-	install -m 0644 $(wildcard completions/_*) \
-		$(DESTDIR)$(DATADIR)/zsh/site-functions
+	for f in completions/*.bash; do \
+		[ -e "$$f" ] || continue; \
+		install -m 0644 "$$f" \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$(basename "$$f" .bash); \
+	done
+	for f in completions/_*; do \
+		[ -e "$$f" ] || continue; \
+		install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/zsh/site-functions; \
+	done
 	install -m 0644 conf/kmta.conf $(DESTDIR)$(DATADIR)/doc/kmta/examples
 
 clean:
