@@ -1,7 +1,9 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 #include <syslog.h>
 
+#include "conf.h"
 #include "log.h"
 
 static const char *log_progname = "kmta";
@@ -28,6 +30,20 @@ void
 kmta_log_level(enum kmta_log_level level)
 {
 	log_max = level;
+}
+
+void
+kmta_log_configure(const struct kmta_conf *conf)
+{
+	static const char *names[] = { "error", "warning", "info", "debug" };
+	const char *level = kmta_conf_str(conf, "log", "level", NULL);
+	size_t i;
+
+	if (kmta_conf_bool(conf, "log", "syslog", false))
+		kmta_log_syslog(true);
+	for (i = 0; level != NULL && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(level, names[i]) == 0)
+			kmta_log_level((enum kmta_log_level)i);
 }
 
 static int

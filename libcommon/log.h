@@ -26,6 +26,10 @@ void kmta_log_syslog(bool enable);
 /* Lines above this level are dropped (default KMTA_LOG_INFO). */
 void kmta_log_level(enum kmta_log_level level);
 
+/* Apply the config's [log] section: syslog = yes, level = debug... */
+struct kmta_conf;
+void kmta_log_configure(const struct kmta_conf *conf);
+
 void kmta_log(enum kmta_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
