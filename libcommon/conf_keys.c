@@ -33,6 +33,10 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "dkim", "filename", KMTA_CONF_KEYSOURCE, NULL, "key" },
 	{ "dkim", "canonicalization", KMTA_CONF_ENUM, CANONS, NULL },
 	{ "dkim", "headers", KMTA_CONF_STRING, NULL, NULL },
+	{ "dkim", "oversign", KMTA_CONF_BOOL, NULL, NULL },
+	{ "dkim", "expire", KMTA_CONF_DURATION, NULL, NULL },
+	{ "dkim", "identity", KMTA_CONF_STRING, NULL, NULL },
+	{ "dkim", "body_length", KMTA_CONF_BOOL, NULL, NULL },
 
 	{ "domain", "relay", KMTA_CONF_HOSTPORT, NULL, NULL },
 	{ "domain", "port", KMTA_CONF_UINT, NULL, NULL },

@@ -1,0 +1,58 @@
+/*
+ * Making one DKIM-Signature header field for a message (RFC 6376 section
+ * 5, with Ed25519 from RFC 8463).
+ */
+#ifndef KMTA_SIGN_DKIM_H
+#define KMTA_SIGN_DKIM_H
+
+#include <stdbool.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "canon.h"
+#include "err.h"
+#include "key.h"
+#include "message.h"
+
+/* Longest line of the generated header field, line ending excluded. */
+#define DKIM_LINE_MAX 78
+
+/* One signature to add: what the tags of the header field will say. */
+struct dkim_request {
+	const char *domain;		/* d= */
+	const char *selector;		/* s= */
+	enum dkim_algo algo;		/* a= */
+	enum canon header_canon;	/* c= */
+	enum canon body_canon;
+	const char *headers;	/* exact h= list "a:b:a", or NULL for default */
+	bool oversign;		/* default list: sign each field once more */
+	long long timestamp;	/* t=, or -1 to leave it out */
+	long long expire;	/* x= seconds after t=, or 0 for none */
+	const char *identity;	/* i=, or NULL */
+	bool body_length;	/* add l= with the canonical body length */
+	EVP_PKEY *key;
+};
+
+/*
+ * The default signed fields, from the list RFC 6376 section 5.4.1
+ * recommends plus the MIME fields and Message-ID; only fields present in
+ * the message are signed.
+ */
+extern const char *const dkim_default_headers[];
+
+/*
+ * Append the complete DKIM-Signature field to out, folded at
+ * DKIM_LINE_MAX and ending in the message's line ending (CRLF when
+ * m->crlf, else LF). Errors: EX_DATAERR for a message the request cannot
+ * sign (no From field, an i= outside d=), EX_SOFTWARE when OpenSSL fails.
+ */
+int dkim_sign(const struct dkim_request *req, const struct kmta_message *m,
+    struct kmta_buf *out, struct kmta_err *err);
+
+/* Compute the bh= value (base64 of the body hash) into bh (45 bytes). */
+int dkim_body_hash(const struct dkim_request *req,
+    const struct kmta_message *m, char *bh, unsigned long long *length,
+    struct kmta_err *err);
+
+#endif
