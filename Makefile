@@ -41,7 +41,7 @@ LIBS_kmta-sign = -lcrypto -linih
 LIBS_kmta-send = -lssl -lcrypto -lldns -linih
 LIBS_kmta-secret = -linih
 LIBS_kmta-dane-check = -linih
-LIBS_kmta-queue = -linih
+LIBS_kmta-queue = -lcurl -ljansson -linih
 LIBS_ALL = -lssl -lcrypto -lcurl -lldns -ljansson -lbsd -linih
 
 LIB_SRC = $(sort $(wildcard libcommon/*.c))

@@ -19,6 +19,7 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "queue", "min_backoff", KMTA_CONF_DURATION, NULL, NULL },
 	{ "queue", "max_backoff", KMTA_CONF_DURATION, NULL, NULL },
 	{ "queue", "max_age", KMTA_CONF_DURATION, NULL, NULL },
+	{ "queue", "user", KMTA_CONF_STRING, NULL, NULL },
 
 	{ "send", "helo_name", KMTA_CONF_STRING, NULL, NULL },
 	{ "send", "connect_timeout", KMTA_CONF_DURATION, NULL, NULL },

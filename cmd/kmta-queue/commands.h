@@ -1,0 +1,23 @@
+/* kmta-queue's commands, each called with its own argc/argv. */
+#ifndef KMTA_QUEUE_COMMANDS_H
+#define KMTA_QUEUE_COMMANDS_H
+
+#include "setup.h"
+
+/* Each returns the exit status and has reported any error on stderr. */
+int cmd_add(struct setup *s, int argc, char **argv);
+int cmd_list(struct setup *s, int argc, char **argv);
+int cmd_show(struct setup *s, int argc, char **argv);
+int cmd_admin(struct setup *s, int argc, char **argv);
+int cmd_stats(struct setup *s, int argc, char **argv);
+int cmd_run(struct setup *s, int argc, char **argv);
+int cmd_flush(struct setup *s, int argc, char **argv);
+
+/* The sendmail personality: sendmail(8)-compatible flags. */
+int sendmail_main(int argc, char **argv);
+
+/* Open config and queue; on failure report and return the exit status. */
+int commands_open(struct setup *s, struct kmta_conf **conf,
+    struct queue *q);
+
+#endif

@@ -1,0 +1,192 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dsn.h"
+
+static void
+rfc5322_date(time_t t, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S %z", &tm);
+}
+
+static void
+reporting_host(char *out, size_t outlen)
+{
+	if (gethostname(out, outlen) == -1 || out[0] == '\0')
+		snprintf(out, outlen, "localhost");
+	out[outlen - 1] = '\0';
+}
+
+static int
+compose_text_part(struct kmta_buf *b, const struct envelope *env,
+    const char *host)
+{
+	const struct rcpt *r;
+	size_t i;
+	int rc;
+
+	rc = kmta_buf_printf(b, "Content-Type: text/plain; charset=us-ascii\n"
+	    "\nThis is the mail system at host %s.\n\nYour message could not "
+	    "be delivered to one or more recipients. The mail system\n"
+	    "returned the following for each of them:\n\n", host);
+	for (i = 0; i < env->nrcpts && rc == 0; i++) {
+		r = &env->rcpts[i];
+		if (r->state == RCPT_FAILED)
+			rc = kmta_buf_printf(b, "<%s>: %s%s%s\n", r->addr,
+			    r->host, r->host[0] ? " said: " : "", r->text);
+	}
+	return rc;
+}
+
+static int
+compose_status_part(struct kmta_buf *b, const struct envelope *env,
+    const char *host, time_t now)
+{
+	char arrival[64], last[64];
+	const struct rcpt *r;
+	size_t i;
+	int rc;
+
+	rfc5322_date(env->arrival, arrival, sizeof(arrival));
+	rc = kmta_buf_printf(b, "Content-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; %s\nX-Kmta-Queue-ID: %s\nArrival-Date: %s\n",
+	    host, env->id, arrival);
+	for (i = 0; i < env->nrcpts && rc == 0; i++) {
+		r = &env->rcpts[i];
+		if (r->state != RCPT_FAILED)
+			continue;
+		rfc5322_date(r->last_attempt ? r->last_attempt : now, last,
+		    sizeof(last));
+		rc = kmta_buf_printf(b, "\nFinal-Recipient: rfc822; %s\n"
+		    "Action: failed\nStatus: %s\n", r->addr,
+		    r->esc[0] ? r->esc : "5.0.0");
+		if (rc == 0 && r->host[0])
+			rc = kmta_buf_printf(b, "Remote-MTA: dns; %.*s\n",
+			    (int)strcspn(r->host, "["), r->host);
+		if (rc == 0)
+			rc = kmta_buf_printf(b, "Diagnostic-Code: %s%s%s%s\n"
+			    "Last-Attempt-Date: %s\n", r->code[0] ? "smtp; " :
+			    "x-kmta; ", r->code, r->code[0] ? " " : "",
+			    r->text, last);
+	}
+	return rc;
+}
+
+/* Append the original header with LF line endings, as the DSN has. */
+static int
+append_headers_lf(struct kmta_buf *b, const char *h, size_t len)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < len && rc == 0; i++)
+		if (!(h[i] == '\r' && i + 1 < len && h[i + 1] == '\n'))
+			rc = kmta_buf_append(b, &h[i], 1);
+	return rc;
+}
+
+int
+dsn_compose(const struct envelope *env, const char *headers,
+    size_t headers_len, time_t now, struct kmta_buf *out,
+    struct kmta_err *err)
+{
+	char host[256], date[64], boundary[128];
+	int rc;
+
+	reporting_host(host, sizeof(host));
+	rfc5322_date(now, date, sizeof(date));
+	snprintf(boundary, sizeof(boundary), "%s.%lld/%s", env->id,
+	    (long long)now, host);
+
+	rc = kmta_buf_printf(out, "From: Mail Delivery System "
+	    "<MAILER-DAEMON@%s>\nTo: <%s>\nSubject: Undelivered Mail Returned "
+	    "to Sender\nDate: %s\nMessage-ID: <%s.dsn@%s>\n"
+	    "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\n"
+	    "\tboundary=\"%s\"\n\nThis is a MIME-encapsulated message.\n\n"
+	    "--%s\n", host, env->sender, date, env->id, host, boundary,
+	    boundary);
+	if (rc == 0)
+		rc = compose_text_part(out, env, host);
+	if (rc == 0)
+		rc = kmta_buf_printf(out, "\n--%s\n", boundary);
+	if (rc == 0)
+		rc = compose_status_part(out, env, host, now);
+	if (rc == 0)
+		rc = kmta_buf_printf(out, "\n--%s\nContent-Type: "
+		    "text/rfc822-headers\n\n", boundary);
+	if (rc == 0)
+		rc = append_headers_lf(out, headers, headers_len);
+	if (rc == 0)
+		rc = kmta_buf_printf(out, "\n--%s--\n", boundary);
+	if (rc == -1)
+		return kmta_err_set(err, EX_OSERR, "compose DSN: out of memory");
+	return 0;
+}
+
+/* Read the header block of msg/ID (up to the empty line, 64 KiB max). */
+static int
+read_headers(struct queue *q, const char *id, struct kmta_buf *b,
+    struct kmta_err *err)
+{
+	char path[64], chunk[65536], *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "msg/%s", id);
+	fd = openat(q->dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return kmta_err_set(err, kmta_errno_code(errno), "open %s: %s",
+		    path, strerror(errno));
+	n = read(fd, chunk, sizeof(chunk) - 1);
+	close(fd);
+	if (n < 0)
+		return kmta_err_set(err, EX_IOERR, "read %s: %s", path,
+		    strerror(errno));
+	chunk[n] = '\0';
+	end = strstr(chunk, "\n\n");
+	if (end == NULL)
+		end = strstr(chunk, "\n\r\n");
+	n = end != NULL ? end - chunk + 1 : n;
+	if (kmta_buf_append(b, chunk, (size_t)n) == -1)
+		return kmta_err_set(err, EX_OSERR, "out of memory");
+	return 0;
+}
+
+int
+dsn_enqueue(struct queue *q, const struct envelope *env, time_t now,
+    char *bounce_id, size_t idlen, struct kmta_err *err)
+{
+	struct kmta_buf headers = { 0 }, text = { 0 };
+	struct envelope bounce = { 0 };
+	size_t i, failed = 0;
+	int rc = -1;
+
+	bounce_id[0] = '\0';
+	for (i = 0; i < env->nrcpts; i++)
+		failed += env->rcpts[i].state == RCPT_FAILED;
+	if (env->sender[0] == '\0' || failed == 0)
+		return 0;
+
+	if (read_headers(q, env->id, &headers, err) == -1 ||
+	    dsn_compose(env, headers.data ? headers.data : "", headers.len,
+	    now, &text, err) == -1 ||
+	    envelope_add_rcpt(&bounce, env->sender, err) == -1)
+		goto out;
+	bounce.arrival = now;
+	rc = store_message(q, &bounce, text.data, text.len, err);
+	if (rc == 0)
+		snprintf(bounce_id, idlen, "%s", bounce.id);
+out:
+	kmta_buf_free(&headers);
+	kmta_buf_free(&text);
+	envelope_free(&bounce);
+	return rc;
+}

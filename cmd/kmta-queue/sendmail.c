@@ -1,0 +1,166 @@
+/*
+ * The sendmail personality: kmta-queue called as "sendmail" (a symlink)
+ * accepts the command line that cron, PHP's mail(), git send-email and
+ * mailx use, and queues the message as "add" does. As "mailq" it lists.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "add.h"
+#include "commands.h"
+#include "list.h"
+#include "log.h"
+
+struct sendmail_options {
+	struct add_request req;
+	const char *conf_path;
+	char mode;		/* 'm' deliver (default), 'p' list, 'q' run */
+};
+
+/* -o options: -oi is -i; -oem, -oep, -odi, -odb, -om and others are
+ * accepted and change nothing, because errors are reported by exit code
+ * and the queue always delivers in the background. */
+static void
+option_o(struct sendmail_options *o, const char *arg)
+{
+	if (strcmp(arg, "i") == 0)
+		o->req.dot_ends_input = false;
+}
+
+static int
+option_b(struct sendmail_options *o, const char *arg)
+{
+	if (strcmp(arg, "m") == 0 || strcmp(arg, "p") == 0)
+		o->mode = arg[0];
+	else
+		return -1;
+	return 0;
+}
+
+/* Parse sendmail's flags; return the index of the first recipient. */
+static int
+parse_flags(int argc, char **argv, struct sendmail_options *o)
+{
+	int c;
+
+	optind = 1;
+	/* F, h, N, R, V and X take a value that does not matter here. */
+	while ((c = getopt(argc, argv, "+B:b:C:F:f:h:iN:no:qr:R:tvV:X:")) !=
+	    -1) {
+		switch (c) {
+		case 'b':
+			if (option_b(o, optarg) == -1) {
+				kmta_error("-b%s: unsupported mode (only -bm "
+				    "and -bp)", optarg);
+				return -1;
+			}
+			break;
+		case 'C':
+			o->conf_path = optarg;
+			break;
+		case 'f':
+		case 'r':
+			o->req.sender = optarg;
+			break;
+		case 'i':
+			o->req.dot_ends_input = false;
+			break;
+		case 'o':
+			option_o(o, optarg);
+			break;
+		case 'q':
+			o->mode = 'q';
+			break;
+		case 't':
+			o->req.from_headers = true;
+			break;
+		case '?':
+			kmta_error("unknown option (see kmta-queue(1), "
+			    "SENDMAIL COMPATIBILITY)");
+			return -1;
+		default:
+			break;
+		}
+	}
+	return optind;
+}
+
+/*
+ * The envelope sender when -f is not given: LOGNAME or the user's name,
+ * at this host's name, as classic sendmail does.
+ */
+static void
+default_sender(char *out, size_t outlen)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *name = getenv("LOGNAME");
+	char host[256];
+
+	if (name == NULL || *name == '\0')
+		name = pw != NULL ? pw->pw_name : "nobody";
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, outlen, "%s@%s", name, host);
+}
+
+static int
+sendmail_add(struct setup *s, struct sendmail_options *o)
+{
+	struct kmta_err err = { 0 };
+	struct kmta_conf *conf;
+	struct envelope env;
+	struct queue q;
+	char sender[QUEUE_ADDR_MAX];
+	int rc;
+
+	if (o->req.sender == NULL) {
+		default_sender(sender, sizeof(sender));
+		o->req.sender = sender;
+	}
+	s->create = true;
+	if ((rc = commands_open(s, &conf, &q)) != 0)
+		return rc;
+	rc = add_message(&q, &o->req, STDIN_FILENO, &env, &err);
+	if (rc == 0) {
+		kmta_info("queue_id=%s from=<%s> size=%zu nrcpt=%zu queued "
+		    "(sendmail)", env.id, env.sender, env.size, env.nrcpts);
+		envelope_free(&env);
+	}
+	if (rc == -1)
+		kmta_error("%s", err.msg);
+	kmta_conf_free(conf);
+	queue_close(&q);
+	return rc == -1 ? err.code : 0;
+}
+
+int
+sendmail_main(int argc, char **argv)
+{
+	struct sendmail_options o = { .mode = 'm' };
+	struct setup s = { 0 };
+	char *list_argv[] = { "list", NULL };
+	char *run_argv[] = { "run", NULL };
+	int first;
+
+	o.req.dot_ends_input = true;
+	first = parse_flags(argc, argv, &o);
+	if (first == -1)
+		return EX_USAGE;
+	s.conf_path = o.conf_path;
+	if (o.mode == 'p')
+		return cmd_list(&s, 1, list_argv);
+	if (o.mode == 'q')
+		return cmd_run(&s, 1, run_argv);
+
+	o.req.rcpts = argv + first;
+	o.req.nrcpts = (size_t)(argc - first);
+	if (o.req.nrcpts == 0 && !o.req.from_headers) {
+		kmta_error("no recipient given (name recipients, or use -t)");
+		return EX_USAGE;
+	}
+	return sendmail_add(&s, &o);
+}

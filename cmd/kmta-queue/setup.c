@@ -1,0 +1,110 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "setup.h"
+
+static void
+apply_log_settings(const struct kmta_conf *conf)
+{
+	const char *level = kmta_conf_str(conf, "log", "level", "info");
+
+	kmta_log_syslog(kmta_conf_bool(conf, "log", "syslog", false));
+	if (strcmp(level, "error") == 0)
+		kmta_log_level(KMTA_LOG_ERR);
+	else if (strcmp(level, "warning") == 0)
+		kmta_log_level(KMTA_LOG_WARNING);
+	else if (strcmp(level, "debug") == 0)
+		kmta_log_level(KMTA_LOG_DEBUG);
+}
+
+/* Create the queue as root and give it to pw, so pw can run it. */
+static int
+prepare_queue_for(const char *path, const struct passwd *pw,
+    struct kmta_err *err)
+{
+	static const char *const subdirs[] = { ".", "tmp", "msg", "env" };
+	struct queue q;
+	size_t i;
+	int rc = 0;
+
+	if (queue_open(&q, path, true, err) == -1) {
+		queue_close(&q);
+		return -1;
+	}
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]) && rc == 0; i++)
+		if (fchownat(q.dirfd, subdirs[i], pw->pw_uid, pw->pw_gid,
+		    AT_SYMLINK_NOFOLLOW) == -1)
+			rc = kmta_err_set(err, kmta_errno_code(errno),
+			    "chown %s/%s to %s: %s", path, subdirs[i],
+			    pw->pw_name, strerror(errno));
+	queue_close(&q);
+	return rc;
+}
+
+static int
+become_user(const struct passwd *pw, struct kmta_err *err)
+{
+	if (setgroups(0, NULL) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
+		return kmta_err_set(err, EX_OSERR, "switch to user %s: %s",
+		    pw->pw_name, strerror(errno));
+	/* Make sure root cannot be regained. */
+	if (setuid(0) == 0)
+		return kmta_err_set(err, EX_SOFTWARE, "switch to user %s: "
+		    "root privileges are still available", pw->pw_name);
+	return 0;
+}
+
+/* Root's rule: run as [queue] user, or (for a runner) not at all. */
+static int
+leave_root(const struct setup *s, const struct kmta_conf *conf,
+    const char *path, struct kmta_err *err)
+{
+	const char *user = kmta_conf_str(conf, "queue", "user", NULL);
+	const struct passwd *pw;
+
+	if (user == NULL)
+		return s->runner ? kmta_err_set(err, EX_NOPERM,
+		    "will not deliver as root: set [queue] user to an "
+		    "unprivileged user (such as nobody) that owns %s", path) :
+		    0;
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL)
+		return kmta_err_set(err, EX_CONFIG, "[queue] user: %s: %s",
+		    user, errno ? strerror(errno) : "no such user");
+	if (pw->pw_uid == 0)
+		return kmta_err_set(err, EX_CONFIG, "[queue] user: %s: has "
+		    "uid 0; name an unprivileged user", user);
+	if (s->create && prepare_queue_for(path, pw, err) == -1)
+		return -1;
+	return become_user(pw, err);
+}
+
+int
+setup_open(const struct setup *s, struct kmta_conf **conf, struct queue *q,
+    struct kmta_err *err)
+{
+	const char *path;
+
+	q->dirfd = -1;
+	q->path = NULL;
+	if (kmta_conf_load(s->conf_path, conf, err) == -1)
+		return -1;
+	apply_log_settings(*conf);
+
+	path = s->queue_dir ? s->queue_dir :
+	    kmta_conf_str(*conf, "queue", "dir", QUEUE_DIR_DEFAULT);
+	if (geteuid() == 0 && leave_root(s, *conf, path, err) == -1)
+		return -1;
+	if (queue_open(q, path, s->create, err) == -1)
+		return -1;
+	queue_settings(q, *conf);
+	return 0;
+}
