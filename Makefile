@@ -37,9 +37,9 @@ ALL_LDFLAGS = $(HARDEN_LD) $(SAN) $(LDFLAGS)
 
 # Each program links only the libraries it uses, so that start-up (which
 # dominates one-process-per-message signing) loads nothing extra.
-LIBS_kmta-sign = -lcrypto -linih
-LIBS_kmta-send = -lssl -lcrypto -lldns -linih
-LIBS_kmta-secret = -linih
+LIBS_kmta-sign = -lcrypto -lcurl -ljansson -linih
+LIBS_kmta-send = -lssl -lcrypto -lldns -lcurl -ljansson -linih
+LIBS_kmta-secret = -lcurl -ljansson -linih
 LIBS_kmta-dane-check = -linih
 LIBS_kmta-queue = -lcurl -ljansson -linih
 LIBS_ALL = -lssl -lcrypto -lcurl -lldns -ljansson -lbsd -linih

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -176,4 +177,104 @@ keysource_load(const struct kmta_conf *conf, const char *src,
 	}
 	return load_file(strncmp(src, "file:", 5) == 0 ? src + 5 : src, out,
 	    err);
+}
+
+static int
+write_all(int fd, const unsigned char *data, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, data, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+fsync_parent(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd, rc;
+
+	if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
+		return 0;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash == path ? 1 : slash - path] = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Write a key file atomically with mode 0600: a temporary file in the same
+ * directory, fsync, rename over path, fsync the directory.
+ */
+static int
+store_file(const char *path, const unsigned char *data, size_t len,
+    struct kmta_err *err)
+{
+	char tmp[4096];
+	int fd, saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return kmta_err_set(err, EX_USAGE, "key file %s: path too long",
+		    path);
+	fd = mkstemp(tmp);	/* mode 0600 */
+	if (fd == -1)
+		return kmta_err_set(err, kmta_errno_code(errno),
+		    "create temporary file for %s: %s", path, strerror(errno));
+
+	saved = write_all(fd, data, len) == -1 || fsync(fd) == -1 ? errno : 0;
+	if (close(fd) == -1 && saved == 0)
+		saved = errno;
+	if (saved != 0) {
+		unlink(tmp);
+		return kmta_err_set(err, kmta_errno_code(saved) == EX_OSERR ?
+		    EX_IOERR : kmta_errno_code(saved), "write %s: %s", tmp,
+		    strerror(saved));
+	}
+	if (rename(tmp, path) == -1) {
+		saved = errno;
+		unlink(tmp);
+		return kmta_err_set(err, kmta_errno_code(saved),
+		    "rename %s to %s: %s", tmp, path, strerror(saved));
+	}
+	if (fsync_parent(path) == -1)
+		return kmta_err_set(err, EX_IOERR, "fsync directory of %s: %s",
+		    path, strerror(errno));
+	return 0;
+}
+
+int
+keysource_store(const struct kmta_conf *conf, const char *src,
+    const unsigned char *data, size_t len, struct kmta_err *err)
+{
+	if (err != NULL)
+		err->msg[0] = '\0';
+	if (keysource_check_syntax(src) == -1)
+		return kmta_err_set(err, EX_USAGE,
+		    "invalid key source \"%s\": expected file:PATH, /PATH "
+		    "or vault:MOUNT/PATH#FIELD", src);
+
+	switch (keysource_kind(src)) {
+	case KEYSOURCE_ENV:
+		return kmta_err_set(err, EX_USAGE, "key source %s: env: "
+		    "sources cannot be written; use file: or vault:", src);
+	case KEYSOURCE_VAULT:
+		return vault_keysource_store(conf, src, data, len, err);
+	case KEYSOURCE_FILE:
+		break;
+	}
+	return store_file(strncmp(src, "file:", 5) == 0 ? src + 5 : src, data,
+	    len, err);
 }
