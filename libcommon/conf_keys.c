@@ -41,6 +41,9 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "send", "helo_name", KMTA_CONF_STRING, NULL, NULL },
 	{ "send", "connect_timeout", KMTA_CONF_DURATION, NULL, NULL },
 	{ "send", "command_timeout", KMTA_CONF_DURATION, NULL, NULL },
+	{ "send", "ca_file", KMTA_CONF_STRING, NULL, NULL },
+	{ "send", "inet_protocols", KMTA_CONF_ENUM, "all|ipv4|ipv6", NULL },
+	{ "send", "address_preference", KMTA_CONF_ENUM, "ipv6|ipv4", NULL },
 
 	{ "dns", "name_servers", KMTA_CONF_STRING, NULL, NULL },
 	{ "dns", "timeout", KMTA_CONF_DURATION, NULL, NULL },
@@ -59,6 +62,7 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "domain", "relay", KMTA_CONF_HOSTPORT, NULL, NULL },
 	{ "domain", "port", KMTA_CONF_UINT, NULL, NULL },
 	{ "domain", "tls", KMTA_CONF_ENUM, TLS_LEVELS, NULL },
+	{ "domain", "implicit_tls", KMTA_CONF_BOOL, NULL, NULL },
 
 	{ NULL, NULL, KMTA_CONF_STRING, NULL, NULL },
 };

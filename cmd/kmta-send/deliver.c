@@ -1,0 +1,149 @@
+/*
+ * Delivery to one destination domain: route it, then try each host and
+ * each of its addresses in order until a session gives every pending
+ * recipient a verdict. Recipients still pending at the end take the last
+ * host-level error (deferred for a 4xx or a local failure, failed for 5xx).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "send.h"
+
+bool
+envelope_pending(const struct envelope *env, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < env->nrcpts; i++)
+		if (env->rcpts[i].outcome == OUTCOME_PENDING &&
+		    strcasecmp(env->rcpts[i].domain, domain) == 0)
+			return true;
+	return false;
+}
+
+static bool
+any_pending(struct envelope *envs, size_t nenvs, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < nenvs; i++)
+		if (envelope_pending(&envs[i], domain))
+			return true;
+	return false;
+}
+
+/* Give every pending recipient of domain the verdict in last. */
+static void
+pending_set(struct envelope *envs, size_t nenvs, const char *domain,
+    const struct rcpt *last)
+{
+	size_t i, j;
+
+	for (i = 0; i < nenvs; i++)
+		for (j = 0; j < envs[i].nrcpts; j++)
+			if (envs[i].rcpts[j].outcome == OUTCOME_PENDING &&
+			    strcasecmp(envs[i].rcpts[j].domain, domain) == 0)
+				rcpt_set_from(&envs[i].rcpts[j], last);
+}
+
+/* Log a host that was tried and skipped, as an operator would grep it. */
+static void
+log_host_failure(const char *domain, const struct rcpt *last)
+{
+	char reply[SEND_TEXT_MAX + 32];
+
+	reply_summary(last, reply, sizeof(reply));
+	kmta_info("domain=%s relay=%s %s status=%s next=yes reply=\"%s\"",
+	    domain, last->host[0] != '\0' ? last->host : "none",
+	    last->tls[0] != '\0' ? last->tls : "tls=none",
+	    outcome_name(last->outcome), reply);
+}
+
+/* Read the [domain] settings that shape every session to domain. */
+static int
+dest_policy_load(const struct send_opts *o, const char *domain, int port,
+    struct dest_policy *p)
+{
+	const char *level = kmta_conf_domain_str(o->conf, domain, "tls",
+	    "opportunistic");
+
+	if (tls_level_parse(level, &p->level) == -1)
+		return -1;
+	p->implicit_tls = kmta_conf_domain_bool(o->conf, domain,
+	    "implicit_tls", port == 465);
+	return 0;
+}
+
+/* Try one address; return true when no other address need be tried. */
+static bool
+deliver_address(const struct send_opts *o, struct envelope *envs,
+    size_t nenvs, const char *domain, const struct route_host *h,
+    const char *addr, const struct dest_policy *policy, struct rcpt *last)
+{
+	struct dest_policy p = *policy;
+	struct kmta_err err = { 0 };
+	enum session_status st;
+	struct smtp_conn c;
+
+	for (;;) {
+		if (conn_open(&c, o, h->name, addr, h->port, &err) == -1) {
+			rcpt_set_error(last, &c, &err, "4.4.1");
+			conn_close(&c);
+			return false;
+		}
+		st = session_run(&c, o, envs, nenvs, domain, &p, last);
+		conn_close(&c);
+		if (st != SESSION_RETRY_PLAIN)
+			break;
+
+		/* Opportunistic TLS may fall back to plain text (RFC 7435). */
+		log_host_failure(domain, last);
+		p.level = TLS_DISABLED;
+	}
+	return st == SESSION_DONE || !any_pending(envs, nenvs, domain);
+}
+
+void
+deliver_domain(const struct send_opts *o, struct envelope *envs,
+    size_t nenvs, const char *domain)
+{
+	char addrs[ROUTE_ADDRS_MAX][64], esc[SEND_ESC_MAX];
+	struct kmta_err err = { 0 };
+	struct dest_policy policy;
+	struct rcpt last;
+	struct route r;
+	size_t h, a, n;
+
+	memset(&last, 0, sizeof(last));
+	rcpt_set(&last, OUTCOME_DEFERRED, 0, "4.4.0", "", "no host was tried");
+	if (route_lookup(o, domain, &r, &err) == -1) {
+		rcpt_set_error(&last, NULL, &err, r.esc);
+		pending_set(envs, nenvs, domain, &last);
+		return;
+	}
+
+	for (h = 0; h < r.nhosts && any_pending(envs, nenvs, domain); h++) {
+		if (dest_policy_load(o, domain, r.hosts[h].port, &policy) == -1)
+			break;
+		if (route_addresses(o, &r.hosts[h], addrs, &n, esc,
+		    &err) == -1) {
+			rcpt_set_error(&last, NULL, &err, esc);
+			log_host_failure(domain, &last);
+			continue;
+		}
+		for (a = 0; a < n; a++) {
+			if (deliver_address(o, envs, nenvs, domain, &r.hosts[h],
+			    addrs[a], &policy, &last))
+				break;
+			log_host_failure(domain, &last);
+		}
+		if (a < n)
+			break;
+	}
+	route_free(&r);
+
+	if (any_pending(envs, nenvs, domain))
+		pending_set(envs, nenvs, domain, &last);
+}

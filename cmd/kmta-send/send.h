@@ -1,0 +1,227 @@
+/*
+ * kmta-send internals: routing, the SMTP client and per-recipient results.
+ * Functions return 0 or -1 with a struct kmta_err, as libcommon does; only
+ * main.c and result.c write to stdout.
+ */
+#ifndef KMTA_SEND_H
+#define KMTA_SEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <ldns/ldns.h>
+#include <openssl/ssl.h>
+
+#include "conf.h"
+#include "err.h"
+#include "message.h"
+
+#define SEND_HOST_MAX 256	/* a DNS name with its NUL */
+#define SEND_PEER_MAX 320	/* "NAME[ADDRESS]:PORT" */
+#define SEND_TEXT_MAX 512	/* reply text kept per recipient */
+#define SEND_ESC_MAX 16		/* "5.7.1" and a little more */
+
+enum outcome {
+	OUTCOME_PENDING,
+	OUTCOME_DELIVERED,
+	OUTCOME_DEFERRED,
+	OUTCOME_FAILED,
+};
+
+enum tls_level {
+	TLS_DISABLED,
+	TLS_OPPORTUNISTIC,
+	TLS_REQUIRED,
+	TLS_VERIFY,
+};
+
+/* The final state of one recipient, printed as one result line. */
+struct rcpt {
+	const char *addr;
+	const char *domain;	/* points into addr, after the last '@' */
+	enum outcome outcome;
+	char code[4];		/* "250", or "" when no server replied */
+	char esc[SEND_ESC_MAX];	/* RFC 3463 code, or "" */
+	char host[SEND_PEER_MAX]; /* "NAME[ADDRESS]:PORT", or "" */
+	char text[SEND_TEXT_MAX];
+	char tls[128];		/* "tls=TLSv1.3 cipher=...", for the log */
+};
+
+/* One SMTP reply: the code, the enhanced status code and the joined text. */
+struct smtp_reply {
+	int code;		/* 0 when no reply arrived */
+	char esc[SEND_ESC_MAX];
+	char text[1024];	/* lines joined with a space, codes removed */
+	char lines[4096];	/* text of each line, '\n'-separated (EHLO) */
+};
+
+/* One host to try, in order: from MX records, the implicit MX or a relay. */
+struct route_host {
+	char name[SEND_HOST_MAX];
+	int preference;
+	int port;
+	bool system_resolver;	/* a relay name: getaddrinfo(3), not ldns */
+};
+
+struct route {
+	struct route_host *hosts;
+	size_t nhosts;
+	bool relay;		/* hosts come from the relay setting */
+	char esc[SEND_ESC_MAX];	/* RFC 3463 code when the lookup failed */
+};
+
+/* A connection to one server address, with or without TLS. */
+struct smtp_conn {
+	int fd;
+	SSL *ssl;
+	char name[SEND_HOST_MAX];
+	char addr[64];		/* numeric address */
+	int port;
+	char peer[SEND_PEER_MAX];
+	char rbuf[4096];
+	size_t rlen;		/* bytes in rbuf */
+	size_t roff;		/* first unread byte in rbuf */
+	long deadline_ms;	/* CLOCK_MONOTONIC time the current step ends */
+
+	/* EHLO extensions of the current session. */
+	bool esmtp;
+	bool ext_starttls;
+	bool ext_8bitmime;
+	bool ext_smtputf8;
+	bool ext_pipelining;
+	bool ext_size;
+	unsigned long size_max;	/* 0 when SIZE gives no limit */
+};
+
+/* Settings of one delivery, from the config and the command line. */
+struct send_opts {
+	const struct kmta_conf *conf;
+	char helo_name[SEND_HOST_MAX];
+	long connect_timeout;	/* seconds */
+	long command_timeout;	/* seconds; 0 means the RFC 5321 defaults */
+	const char *ca_file;	/* NULL: the system's CA store */
+	int family;		/* AF_UNSPEC, AF_INET or AF_INET6 */
+	int prefer_family;	/* AF_INET6 or AF_INET: tried first */
+	bool verbose;
+};
+
+/* The envelope and message of one transaction. */
+struct envelope {
+	const char *sender;	/* "" for the null sender */
+	const char *msgref;	/* "-" for stdin or -m */
+	const struct kmta_message *msg;
+	struct rcpt *rcpts;
+	size_t nrcpts;
+};
+
+/* addr.c */
+int addr_check_mailbox(const char *addr, const char *what,
+    struct kmta_err *err);
+const char *addr_domain(const char *addr);
+bool addr_is_ascii(const char *addr);
+
+/* mx.c */
+int dns_resolver(const struct send_opts *o, ldns_resolver **out,
+    struct kmta_err *err);
+int dns_query(ldns_resolver *res, const char *name, ldns_rr_type type,
+    ldns_pkt **pkt, struct kmta_err *err);
+int route_lookup(const struct send_opts *o, const char *domain,
+    struct route *r, struct kmta_err *err);
+void route_free(struct route *r);
+
+/* hostaddr.c */
+#define ROUTE_ADDRS_MAX 16
+int route_addresses(const struct send_opts *o, const struct route_host *h,
+    char (*addrs)[64], size_t *n, char *esc, struct kmta_err *err);
+
+/* conn.c */
+int conn_open(struct smtp_conn *c, const struct send_opts *o,
+    const char *name, const char *addr, int port, struct kmta_err *err);
+void conn_close(struct smtp_conn *c);
+void conn_set_timeout(struct smtp_conn *c, long seconds);
+int conn_arm(struct smtp_conn *c, const char *what, struct kmta_err *err);
+int conn_write(struct smtp_conn *c, const char *data, size_t len,
+    struct kmta_err *err);
+int conn_read_line(struct smtp_conn *c, char *line, size_t size,
+    size_t *len, struct kmta_err *err);
+void conn_discard_input(struct smtp_conn *c);
+
+/* reply.c */
+int reply_read(struct smtp_conn *c, struct smtp_reply *r,
+    struct kmta_err *err);
+int smtp_command(struct smtp_conn *c, long timeout, struct smtp_reply *r,
+    struct kmta_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* tls.c */
+int tls_level_parse(const char *s, enum tls_level *level);
+const char *tls_level_name(enum tls_level level);
+int tls_start(struct smtp_conn *c, const struct send_opts *o,
+    enum tls_level level, struct kmta_err *err);
+void tls_describe(const struct smtp_conn *c, char *buf, size_t size);
+
+/* body.c */
+int body_send(struct smtp_conn *c, const struct kmta_message *m,
+    long block_timeout, struct kmta_err *err);
+bool body_has_8bit(const struct kmta_message *m);
+size_t body_longest_line(const struct kmta_message *m, size_t *lineno);
+
+/* How to talk to the hosts of one destination domain. */
+struct dest_policy {
+	enum tls_level level;
+	bool implicit_tls;	/* TLS from the first byte (RFC 8314, port 465) */
+};
+
+/* session.c */
+enum session_status {
+	SESSION_DONE,		/* the session ended; see each recipient */
+	SESSION_NEXT_HOST,	/* host-level failure: try the next address */
+	SESSION_RETRY_PLAIN,	/* opportunistic TLS failed: retry without */
+};
+enum session_status session_run(struct smtp_conn *c,
+    const struct send_opts *o, struct envelope *envs, size_t nenvs,
+    const char *domain, const struct dest_policy *p, struct rcpt *last);
+long session_timeout(const struct send_opts *o, long rfc_default);
+void rcpt_set_reply(struct rcpt *r, const struct smtp_conn *c,
+    const struct smtp_reply *reply);
+void rcpt_set_error(struct rcpt *r, const struct smtp_conn *c,
+    const struct kmta_err *err, const char *esc);
+
+/* transaction.c */
+enum transaction_status {
+	TRANSACTION_DONE,	/* every recipient has a verdict */
+	TRANSACTION_NEXT_HOST,	/* MAIL failed temporarily: other hosts */
+	TRANSACTION_LOST,	/* the connection failed */
+};
+enum transaction_status transaction_run(struct smtp_conn *c,
+    const struct send_opts *o, struct envelope *env, const char *domain,
+    struct rcpt *last);
+
+/* envelope.c */
+int envelope_init(struct envelope *env, const char *sender, char **rcpts,
+    size_t n, struct kmta_err *err);
+int message_load(const char *path, struct kmta_message *m,
+    struct kmta_err *err);
+void deliver_all(const struct send_opts *o, struct envelope *envs,
+    size_t nenvs);
+int envelope_report(struct envelope *envs, size_t nenvs);
+
+/* batch.c */
+int batch_run(const struct send_opts *o);
+
+/* deliver.c */
+void deliver_domain(const struct send_opts *o, struct envelope *envs,
+    size_t nenvs, const char *domain);
+bool envelope_pending(const struct envelope *env, const char *domain);
+
+/* result.c */
+void rcpt_set(struct rcpt *r, enum outcome outcome, int code,
+    const char *esc, const char *host, const char *text);
+void rcpt_set_from(struct rcpt *r, const struct rcpt *from);
+void result_print(const struct envelope *env);
+int result_exit_code(const struct envelope *envs, size_t nenvs);
+void result_log(const struct envelope *env, const struct rcpt *r);
+const char *outcome_name(enum outcome o);
+void reply_summary(const struct rcpt *r, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * TLS for SMTP with OpenSSL: the handshake after STARTTLS (RFC 3207) or
+ * on connect (implicit TLS, RFC 8314), at the destination's TLS level.
+ *   opportunistic, required   encrypt, accept any certificate
+ *   verify                    PKIX chain to [send] ca_file (else the
+ *                             system store) and the host name matches
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "send.h"
+
+static const char *const level_names[] = {
+	[TLS_DISABLED] = "disabled",
+	[TLS_OPPORTUNISTIC] = "opportunistic",
+	[TLS_REQUIRED] = "required",
+	[TLS_VERIFY] = "verify",
+};
+
+int
+tls_level_parse(const char *s, enum tls_level *level)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcmp(s, level_names[i]) == 0) {
+			*level = (enum tls_level)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+tls_level_name(enum tls_level level)
+{
+	return level_names[level];
+}
+
+/* One context per verification mode, made on first use. */
+static SSL_CTX *
+tls_context(const struct send_opts *o, bool verify, struct kmta_err *err)
+{
+	static SSL_CTX *ctx[2];
+	SSL_CTX *c = ctx[verify];
+
+	if (c != NULL)
+		return c;
+	c = SSL_CTX_new(TLS_client_method());
+	if (c == NULL) {
+		kmta_err_set(err, EX_SOFTWARE, "TLS: cannot create context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+	if (verify && (o->ca_file != NULL ?
+	    SSL_CTX_load_verify_locations(c, o->ca_file, NULL) :
+	    SSL_CTX_set_default_verify_paths(c)) != 1) {
+		SSL_CTX_free(c);
+		kmta_err_set(err, EX_CONFIG, "TLS: cannot load CA certificates "
+		    "from %s", o->ca_file != NULL ? o->ca_file :
+		    "the system store");
+		return NULL;
+	}
+	ctx[verify] = c;
+	return c;
+}
+
+/* Check the certificate against the MX or relay name (RFC 6125). */
+static int
+tls_set_peer_name(SSL *ssl, const char *name)
+{
+	X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
+	unsigned char bin[16];
+
+	if (inet_pton(AF_INET, name, bin) == 1 ||
+	    inet_pton(AF_INET6, name, bin) == 1)
+		return X509_VERIFY_PARAM_set1_ip_asc(param, name) == 1 ? 0 : -1;
+	X509_VERIFY_PARAM_set_hostflags(param,
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (SSL_set_tlsext_host_name(ssl, name) != 1)
+		return -1;
+	return SSL_set1_host(ssl, name) == 1 ? 0 : -1;
+}
+
+static int
+tls_fail(struct smtp_conn *c, struct kmta_err *err)
+{
+	long vr = SSL_get_verify_result(c->ssl);
+	unsigned long e = ERR_get_error();
+	char why[256];
+
+	if (vr != X509_V_OK)
+		snprintf(why, sizeof(why), "certificate verification failed: %s",
+		    X509_verify_cert_error_string(vr));
+	else if (e != 0)
+		ERR_error_string_n(e, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s", errno != 0 ? strerror(errno) :
+		    "connection closed by server");
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+	return kmta_err_set(err, EX_TEMPFAIL, "TLS handshake with %s failed: %s",
+	    c->peer, why);
+}
+
+int
+tls_start(struct smtp_conn *c, const struct send_opts *o,
+    enum tls_level level, struct kmta_err *err)
+{
+	bool verify = level == TLS_VERIFY;
+	SSL_CTX *ctx = tls_context(o, verify, err);
+	int rc, e;
+
+	if (ctx == NULL)
+		return -1;
+	c->ssl = SSL_new(ctx);
+	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
+		return kmta_err_set(err, EX_SOFTWARE, "TLS: cannot set up a "
+		    "session");
+	if (tls_set_peer_name(c->ssl, c->name) == -1)
+		return tls_fail(c, err);
+	SSL_set_verify(c->ssl, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+
+	for (;;) {
+		if (conn_arm(c, "TLS handshake with", err) == -1) {
+			SSL_free(c->ssl);
+			c->ssl = NULL;
+			return -1;
+		}
+		ERR_clear_error();
+		errno = 0;
+		rc = SSL_connect(c->ssl);
+		if (rc == 1)
+			return 0;
+		e = SSL_get_error(c->ssl, rc);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			return tls_fail(c, err);
+	}
+}
+
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384" for logs, or "none". */
+void
+tls_describe(const struct smtp_conn *c, char *buf, size_t size)
+{
+	if (c == NULL || c->ssl == NULL)
+		snprintf(buf, size, "tls=none");
+	else
+		snprintf(buf, size, "tls=%s cipher=%s", SSL_get_version(c->ssl),
+		    SSL_get_cipher_name(c->ssl));
+}
