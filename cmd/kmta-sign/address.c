@@ -108,7 +108,8 @@ address_domain(const char *s, char *domain, struct kmta_err *err)
 }
 
 int
-from_domain(const struct kmta_message *m, char *domain, struct kmta_err *err)
+sign_from_domain(const struct kmta_message *m, char *domain,
+    struct kmta_err *err)
 {
 	const struct kmta_header *from;
 	struct kmta_buf stripped = { 0 };

@@ -15,7 +15,7 @@
  * EX_DATAERR: no From field, several From fields, several addresses, or
  * an address without a valid domain.
  */
-int from_domain(const struct kmta_message *m, char *domain,
+int sign_from_domain(const struct kmta_message *m, char *domain,
     struct kmta_err *err);
 
 #endif

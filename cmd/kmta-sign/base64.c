@@ -6,7 +6,7 @@ static const char ALPHABET[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static int
-base64_value(unsigned char c)
+dkim_base64_value(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -22,7 +22,7 @@ base64_value(unsigned char c)
 }
 
 long
-base64_decode(const char *in, size_t len, unsigned char *out)
+dkim_base64_decode(const char *in, size_t len, unsigned char *out)
 {
 	unsigned long acc = 0;
 	size_t i, n = 0;
@@ -37,7 +37,7 @@ base64_decode(const char *in, size_t len, unsigned char *out)
 			padding++;
 			continue;
 		}
-		if (padding > 0 || (v = base64_value(c)) < 0)
+		if (padding > 0 || (v = dkim_base64_value(c)) < 0)
 			return -1;
 		acc = (acc << 6) | (unsigned long)v;
 		bits += 6;
@@ -53,7 +53,7 @@ base64_decode(const char *in, size_t len, unsigned char *out)
 }
 
 size_t
-base64_encode(const unsigned char *in, size_t len, char *out)
+dkim_base64_encode(const unsigned char *in, size_t len, char *out)
 {
 	size_t i, n = 0;
 

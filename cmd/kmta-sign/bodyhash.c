@@ -58,7 +58,7 @@ dkim_body_hash(const struct dkim_request *req, const struct kmta_message *m,
 	    EVP_DigestFinal_ex(hs.ctx, digest, &digest_len) != 1)
 		goto done;
 
-	base64_encode(digest, digest_len, bh);
+	dkim_base64_encode(digest, digest_len, bh);
 	*length = cb.total;
 	rc = 0;
 done:

@@ -24,7 +24,7 @@ check_field(const struct kmta_header *h, struct kmta_err *err)
 }
 
 int
-check_message(const struct kmta_message *m, struct kmta_err *err)
+sign_check_message(const struct kmta_message *m, struct kmta_err *err)
 {
 	size_t i;
 

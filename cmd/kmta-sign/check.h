@@ -15,6 +15,6 @@
  * CHECK_LINE_MAX octets. NUL bytes in the header are already rejected by
  * kmta_message_parse(). Errors are EX_DATAERR naming the field.
  */
-int check_message(const struct kmta_message *m, struct kmta_err *err);
+int sign_check_message(const struct kmta_message *m, struct kmta_err *err);
 
 #endif

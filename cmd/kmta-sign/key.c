@@ -115,7 +115,7 @@ key_from_text(const char *text, size_t len, const char *source,
 
 	if ((der = OPENSSL_malloc(b64_len + 1)) == NULL)
 		return kmta_err_set(err, EX_OSERR, "out of memory");
-	n = base64_decode(b64, b64_len, der);
+	n = dkim_base64_decode(b64, b64_len, der);
 	if (n == ED25519_SEED_LEN && b64 == text)
 		*out = ed25519_from_seed(der);
 	else if (n > 0)
@@ -153,7 +153,7 @@ key_check(EVP_PKEY *key, const char *source, enum dkim_algo *algo,
 }
 
 int
-key_parse(const unsigned char *data, size_t len, const char *source,
+dkim_key_parse(const unsigned char *data, size_t len, const char *source,
     EVP_PKEY **out, enum dkim_algo *algo, int *bits, struct kmta_err *err)
 {
 	EVP_PKEY *key = NULL;

@@ -30,7 +30,7 @@ const char *dkim_algo_name(enum dkim_algo a);
  * and *bits to its size. Errors are EX_CONFIG: not a private key, an
  * encrypted key, an unsupported key type, or RSA under 1024 bits.
  */
-int key_parse(const unsigned char *data, size_t len, const char *source,
+int dkim_key_parse(const unsigned char *data, size_t len, const char *source,
     EVP_PKEY **out, enum dkim_algo *algo, int *bits, struct kmta_err *err);
 
 /*
@@ -38,9 +38,9 @@ int key_parse(const unsigned char *data, size_t len, const char *source,
  * on a byte outside the alphabet or bad padding. out needs len * 3 / 4
  * bytes.
  */
-long base64_decode(const char *in, size_t len, unsigned char *out);
+long dkim_base64_decode(const char *in, size_t len, unsigned char *out);
 
 /* Encode base64 into out (NUL-terminated; needs 4 * ((len + 2) / 3) + 1). */
-size_t base64_encode(const unsigned char *in, size_t len, char *out);
+size_t dkim_base64_encode(const unsigned char *in, size_t len, char *out);
 
 #endif

@@ -172,7 +172,8 @@ sign_message(const struct kmta_conf *conf, const struct sign_options *o,
 	size_t i;
 	int rc = 0;
 
-	if (check_message(m, err) == -1 || from_domain(m, domain, err) == -1)
+	if (sign_check_message(m, err) == -1 ||
+	    sign_from_domain(m, domain, err) == -1)
 		return -1;
 	if (sign_job_build(conf, o, domain, &job, err) == -1) {
 		sign_job_free(&job);

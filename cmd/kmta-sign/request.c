@@ -40,7 +40,7 @@ load_key(const struct kmta_conf *conf, const char *source,
 
 	if (keysource_load(conf, source, &secret, err) == -1)
 		return -1;
-	rc = key_parse(secret.data, secret.len, source, &req->key, &key_algo,
+	rc = dkim_key_parse(secret.data, secret.len, source, &req->key, &key_algo,
 	    &bits, err);
 	kmta_secret_free(&secret);
 	if (rc == -1)

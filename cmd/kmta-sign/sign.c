@@ -232,7 +232,7 @@ dkim_sign(const struct dkim_request *req, const struct kmta_message *m,
 		    dkim_algo_name(req->algo), req->selector);
 		goto done;
 	}
-	fold_base64(&f, b64, base64_encode(sig, sig_len, b64));
+	fold_base64(&f, b64, dkim_base64_encode(sig, sig_len, b64));
 	fold_put(&f, f.eol, strlen(f.eol));
 	if (f.failed || kmta_buf_append(out, field.data, field.len) == -1) {
 		kmta_err_set(err, EX_OSERR, "out of memory");
