@@ -419,6 +419,13 @@ class Server(ThreadingHTTPServer):
         self.log_lock = threading.Lock()
         self.faulted = 0
 
+    def handle_error(self, request, client_address):
+        # A client that gives up on a "huge" or "hang" reply closes the
+        # connection; that is the expected outcome, not a server error.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
 
 def main():
     ap = argparse.ArgumentParser()
