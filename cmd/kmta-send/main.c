@@ -165,14 +165,9 @@ send_one(const struct send_opts *o, const struct cli *cli, char **rcpts,
 static void
 log_setup(const struct kmta_conf *conf, bool verbose)
 {
-	const char *level = kmta_conf_str(conf, "log", "level", "info");
-
-	kmta_log_level(strcmp(level, "error") == 0 ? KMTA_LOG_ERR :
-	    strcmp(level, "warning") == 0 ? KMTA_LOG_WARNING :
-	    strcmp(level, "debug") == 0 ? KMTA_LOG_DEBUG : KMTA_LOG_INFO);
+	kmta_log_configure(conf);
 	if (verbose)
 		kmta_log_level(KMTA_LOG_DEBUG);
-	kmta_log_syslog(kmta_conf_bool(conf, "log", "syslog", false));
 }
 
 int

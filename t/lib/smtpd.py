@@ -7,6 +7,16 @@ it listens on is written to --port-file once it is ready.
 
 Scripted replies: --rcpt-reply ADDR=CODE TEXT makes RCPT TO for ADDR answer
 with that reply (for example "bad@example.net=550 5.1.1 no such user").
+
+Scripted behaviour for client tests:
+  --greeting TEXT        send TEXT (e.g. "421 4.3.2 busy") and hang up
+  --ehlo-drop KEYWORD    leave KEYWORD (STARTTLS, 8BITMIME, ...) out of EHLO
+  --ehlo-add KEYWORD     advertise KEYWORD too (e.g. PIPELINING)
+  --mail-delay SECONDS   wait this long before answering MAIL
+  --drop-in-data         hang up after the first line of message data
+  --starttls-inject TEXT send TEXT as extra reply lines right after
+                         "220 Ready to start TLS", in the same write
+  --implicit-tls         TLS from the first byte (SMTPS, RFC 8314)
 """
 import argparse
 import json
@@ -16,15 +26,76 @@ import socket
 import ssl
 import sys
 
+import asyncio
+
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 
+class ScriptedSMTP(SMTP):
+    """aiosmtpd's SMTP with the misbehaviours the options above ask for."""
+
+    def __init__(self, *args, script=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.script = script
+        self.greeted = False
+
+    async def push(self, status):
+        script = self.script
+        if not self.greeted and str(status).startswith("220 "):
+            self.greeted = True
+            if script.greeting:
+                await super().push(script.greeting)
+                self.transport.close()
+                return
+        if script.starttls_inject and status == "220 Ready to start TLS":
+            status = status + "\r\n" + script.starttls_inject
+        await super().push(status)
+
+    async def smtp_DATA(self, arg):
+        if not self.script.drop_in_data or not self.envelope.rcpt_tos:
+            return await super().smtp_DATA(arg)
+        await super().push("354 End data with <CR><LF>.<CR><LF>")
+        await self._reader.readline()
+        self.transport.close()
+
+
+class ScriptedController(Controller):
+    def __init__(self, handler, script, **kwargs):
+        self.script = script
+        super().__init__(handler, **kwargs)
+
+    def factory(self):
+        return ScriptedSMTP(self.handler, script=self.script,
+                            **self.SMTP_kwargs)
+
+
 class StoreHandler:
-    def __init__(self, maildir, rcpt_replies):
+    def __init__(self, maildir, rcpt_replies, script=None):
         self.maildir = maildir
         self.rcpt_replies = rcpt_replies
+        self.script = script
         self.count = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname,
+                          responses):
+        session.host_name = hostname
+        if self.script is None:
+            return responses
+        drop = {k.upper() for k in self.script.ehlo_drop}
+        lines = [r[4:] for r in responses]
+        kept = [lines[0]] + [x for x in lines[1:]
+                             if x.split(" ")[0].upper() not in drop]
+        kept[1:1] = self.script.ehlo_add
+        return ["250-" + x for x in kept[:-1]] + ["250 " + kept[-1]]
+
+    async def handle_MAIL(self, server, session, envelope, address,
+                          mail_options):
+        if self.script is not None and self.script.mail_delay:
+            await asyncio.sleep(self.script.mail_delay)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         reply = self.rcpt_replies.get(address.lower())
@@ -45,6 +116,7 @@ class StoreHandler:
             "tls_version": session.ssl.get("version") if isinstance(
                 session.ssl, dict) else None,
             "helo": session.host_name,
+            "mail_options": envelope.mail_options,
         }
         with open(base + ".json", "w") as f:
             json.dump(meta, f)
@@ -68,6 +140,13 @@ def main():
     ap.add_argument("--tls-key")
     ap.add_argument("--rcpt-reply", action="append", default=[])
     ap.add_argument("--data-size-limit", type=int, default=64 * 1024 * 1024)
+    ap.add_argument("--greeting")
+    ap.add_argument("--ehlo-drop", action="append", default=[])
+    ap.add_argument("--ehlo-add", action="append", default=[])
+    ap.add_argument("--mail-delay", type=float, default=0)
+    ap.add_argument("--drop-in-data", action="store_true")
+    ap.add_argument("--starttls-inject")
+    ap.add_argument("--implicit-tls", action="store_true")
     args = ap.parse_args()
 
     replies = {}
@@ -82,9 +161,11 @@ def main():
 
     os.makedirs(args.maildir, exist_ok=True)
     port = args.port or free_port(args.host)
-    handler = StoreHandler(args.maildir, replies)
-    controller = Controller(
-        handler, hostname=args.host, port=port, tls_context=tls,
+    handler = StoreHandler(args.maildir, replies, args)
+    implicit = tls if args.implicit_tls else None
+    controller = ScriptedController(
+        handler, args, hostname=args.host, port=port,
+        tls_context=None if implicit else tls, ssl_context=implicit,
         require_starttls=False, data_size_limit=args.data_size_limit,
         decode_data=False, server_hostname="smtp.test")
     controller.start()
