@@ -44,6 +44,7 @@ log_results(const struct envelope *env, const struct envelope *before)
 static void
 expire(struct envelope *env, const struct queue *q, time_t now)
 {
+	char last_reply[QUEUE_TEXT_MAX];
 	struct rcpt *r;
 	size_t i;
 
@@ -51,20 +52,23 @@ expire(struct envelope *env, const struct queue *q, time_t now)
 		r = &env->rcpts[i];
 		if (r->state != RCPT_QUEUED && r->state != RCPT_DEFERRED)
 			continue;
+		snprintf(last_reply, sizeof(last_reply), "%s%s%s",
+		    r->code, r->code[0] ? " " : "",
+		    r->text[0] ? r->text : "never tried");
 		r->state = RCPT_FAILED;
 		r->attempts++;
 		r->last_attempt = now;
-		snprintf(r->esc, sizeof(r->esc), "4.4.7");
-		snprintf(r->text, sizeof(r->text), "message expired: in the "
-		    "queue for more than %lds (%s)", q->max_age,
-		    r->text[0] ? r->text : "never delivered");
 		r->code[0] = '\0';
+		snprintf(r->esc, sizeof(r->esc), "4.4.7");
+		snprintf(r->text, sizeof(r->text), "message expired after "
+		    "%lds in the queue; last reply: %s", q->max_age,
+		    last_reply);
 	}
 	kmta_info("queue_id=%s expired after %lds in the queue", env->id,
 	    (long)(now - env->arrival));
 }
 
-/* The message is done: bounce its failed recipients, then remove it. */
+/* Bounce the failed recipients of a finished message, then remove it. */
 static int
 finish(struct queue *q, const struct envelope *env, time_t now,
     struct run_stats *stats, struct kmta_err *err)
@@ -127,12 +131,12 @@ run_message(struct queue *q, const char *id, const struct run_options *opt,
 	if (store_lock(q, id, false, &lock_fd, err) == -1) {
 		if (err->code == EX_TEMPFAIL)
 			stats->locked++;
-		/* EX_NOINPUT: finished by another runner meanwhile. */
+		/* EX_NOINPUT means another runner finished it meanwhile. */
 		return err->code == EX_TEMPFAIL || err->code == EX_NOINPUT ?
 		    0 : -1;
 	}
-	/* Read the envelope under the lock: another runner may have
-	 * delivered or rescheduled the message since the directory scan. */
+	/* Read the envelope under the lock, because another runner may
+	 * have delivered or rescheduled the message since the scan. */
 	if (store_load_envelope(q, id, &env, err) == -1) {
 		close(lock_fd);
 		return err->code == EX_NOINPUT ? 0 : -1;

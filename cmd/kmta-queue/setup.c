@@ -9,20 +9,6 @@
 #include "log.h"
 #include "setup.h"
 
-static void
-apply_log_settings(const struct kmta_conf *conf)
-{
-	const char *level = kmta_conf_str(conf, "log", "level", "info");
-
-	kmta_log_syslog(kmta_conf_bool(conf, "log", "syslog", false));
-	if (strcmp(level, "error") == 0)
-		kmta_log_level(KMTA_LOG_ERR);
-	else if (strcmp(level, "warning") == 0)
-		kmta_log_level(KMTA_LOG_WARNING);
-	else if (strcmp(level, "debug") == 0)
-		kmta_log_level(KMTA_LOG_DEBUG);
-}
-
 /* Create the queue as root and give it to pw, so pw can run it. */
 static int
 prepare_queue_for(const char *path, const struct passwd *pw,
@@ -61,7 +47,7 @@ become_user(const struct passwd *pw, struct kmta_err *err)
 	return 0;
 }
 
-/* Root's rule: run as [queue] user, or (for a runner) not at all. */
+/* Switch from root to [queue] user; a runner without one is rejected. */
 static int
 leave_root(const struct setup *s, const struct kmta_conf *conf,
     const char *path, struct kmta_err *err)
@@ -97,7 +83,7 @@ setup_open(const struct setup *s, struct kmta_conf **conf, struct queue *q,
 	q->path = NULL;
 	if (kmta_conf_load(s->conf_path, conf, err) == -1)
 		return -1;
-	apply_log_settings(*conf);
+	kmta_log_configure(*conf);
 
 	path = s->queue_dir ? s->queue_dir :
 	    kmta_conf_str(*conf, "queue", "dir", QUEUE_DIR_DEFAULT);

@@ -1,0 +1,55 @@
+#!/bin/sh
+# Locking: a message whose lock is held is left alone, and overlapping
+# runners (cron starting while the last run is busy, or run -j N) never
+# hand one message to kmta-send twice.
+. "$KMTA_TOP/t/lib/tap.sh"
+. "$KMTA_TOP/t/lib/queue.sh"
+
+command -v flock >/dev/null || skip_all "flock(1) not installed"
+
+id=$(message held-lock | kq add -f app@example.com rcpt@example.net \
+    2>/dev/null)
+flock "$Q/msg/$id" sleep 3 &
+holder=$!
+sleep 0.5
+kq run 2>"$T/err"
+is "run exits 0 past a locked message" "$?" 0
+is "locked message not delivered" "$(sent_count held-lock)" 0
+ok "locked message counted as skipped" grep -q "locked=1" "$T/err"
+wait "$holder"
+kq run 2>/dev/null
+is "delivered once the lock is free" "$(sent_count held-lock)" 1
+
+# Two runners at once over six slow deliveries.
+for n in 1 2 3 4 5 6; do
+	message "pair-$n" | kq add -f app@example.com rcpt@example.net \
+	    >/dev/null 2>&1
+done
+FAKE_SEND_SLEEP=1 kq run 2>"$T/run1" &
+first=$!
+FAKE_SEND_SLEEP=1 kq run 2>"$T/run2" &
+second=$!
+wait "$first"
+is "first runner exits 0" "$?" 0
+wait "$second"
+is "second runner exits 0" "$?" 0
+for n in 1 2 3 4 5 6; do
+	is "two runners: message $n handed over once" \
+	    "$(sent_count "<pair-$n@")" 1
+done
+is "two runners: queue empty" "$(ls "$Q/env" | wc -l)" 0
+
+# run -j 3: three runners in one command share the queue.
+for n in 1 2 3 4 5 6; do
+	message "jobs-$n" | kq add -f app@example.com rcpt@example.net \
+	    >/dev/null 2>&1
+done
+FAKE_SEND_SLEEP=1 kq run -j 3 2>"$T/jobs"
+is "run -j 3 exits 0" "$?" 0
+for n in 1 2 3 4 5 6; do
+	is "run -j 3: message $n handed over once" \
+	    "$(sent_count "<jobs-$n@")" 1
+done
+is "run -j 3: three runners reported" "$(grep -c 'run done' "$T/jobs")" 3
+is "run -j 3: queue empty" "$(ls "$Q/env" | wc -l)" 0
+done_testing
