@@ -112,7 +112,8 @@ class StoreHandler:
         meta = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
-            "tls": session.ssl is not None,
+            "tls": session.ssl is not None or bool(
+                self.script and self.script.implicit_tls),
             "tls_version": session.ssl.get("version") if isinstance(
                 session.ssl, dict) else None,
             "helo": session.host_name,
