@@ -1,0 +1,96 @@
+#!/bin/sh
+# The sendmail personality: the command lines of cron, PHP's mail(),
+# git send-email and mailx queue a message; -t takes recipients from the
+# header and drops Bcc; mailq lists.
+. "$KMTA_TOP/t/lib/tap.sh"
+. "$KMTA_TOP/t/lib/queue.sh"
+
+mkdir "$T/bin"
+ln -s "$KMTA_BIN/kmta-queue" "$T/bin/sendmail"
+ln -s "$KMTA_BIN/kmta-queue" "$T/bin/mailq"
+export KMTA_CONF="$CONF"
+
+# last_id: the newest queue id.
+last_id() {
+	ls "$Q/env" | tail -n 1
+}
+rcpts_of() {
+	awk -F '\t' '$1 == "rcpt" { print $5 }' "$Q/env/$1" | sort | tr '\n' ' '
+}
+
+# Debian's cron: /usr/sbin/sendmail -FCronDaemon -i -B8BITMIME -oem USER
+printf 'From: root (Cron Daemon)\nTo: ops@example.net\nSubject: Cron <root@host> backup\n\nbackup done\n' |
+    LOGNAME=cron "$T/bin/sendmail" -FCronDaemon -i -B8BITMIME -oem \
+    ops@example.net 2>/dev/null
+is "cron's command line: exit 0" "$?" 0
+id=$(last_id)
+is "cron: recipient queued" "$(rcpts_of "$id")" "ops@example.net "
+is "cron: default sender is LOGNAME at this host" \
+    "$(envelope_field "$id" sender)" "cron@$(hostname)"
+
+# PHP's mail(): sendmail_path = "/usr/sbin/sendmail -t -i".
+cat >"$T/php.eml" <<'MSG'
+From: Shop <shop@example.com>
+To: "Doe, Jane" <jane@example.net>, bob@example.org (Bob)
+Cc: team: amy@example.net, <ben@example.net>;
+Bcc: hidden@example.net
+Subject: Your order
+
+A line with a single dot follows.
+.
+It is part of the message with -i.
+MSG
+"$T/bin/sendmail" -t -i <"$T/php.eml" 2>/dev/null
+is "PHP's command line: exit 0" "$?" 0
+id=$(last_id)
+is "-t: recipients from To, Cc and Bcc" "$(rcpts_of "$id")" \
+    "amy@example.net ben@example.net bob@example.org hidden@example.net jane@example.net "
+ok "-t: Bcc field removed" sh -c "! grep -qi '^Bcc:' '$Q/msg/$id'"
+ok "-t: other fields kept" grep -q '^Cc: team: amy@example.net' "$Q/msg/$id"
+ok "-i: a dot line does not end the message" \
+    grep -q "It is part of the message" "$Q/msg/$id"
+is "-t without -f: sender is LOGNAME" \
+    "$(envelope_field "$id" sender)" "${LOGNAME:-$(id -un)}@$(hostname)"
+
+# Without -i, a line with a single dot ends the message, as in sendmail.
+"$T/bin/sendmail" -t -f shop@example.com <"$T/php.eml" 2>/dev/null
+id=$(last_id)
+ok "no -i: message ends at the dot line" \
+    sh -c "! grep -q 'It is part of the message' '$Q/msg/$id'"
+ok "no -i: text before the dot kept" \
+    grep -q "A line with a single dot follows." "$Q/msg/$id"
+
+# git send-email: sendmail -i -f SENDER RCPT...
+message patch | "$T/bin/sendmail" -i -f dev@example.com \
+    maintainer@example.net list@example.org 2>/dev/null
+is "git send-email's command line: exit 0" "$?" 0
+id=$(last_id)
+is "git send-email: envelope sender" "$(envelope_field "$id" sender)" \
+    dev@example.com
+is "git send-email: recipients" "$(rcpts_of "$id")" \
+    "list@example.org maintainer@example.net "
+
+# mailx: sendmail -oi -oem -- RCPT, and -r for the sender.
+message mailx | "$T/bin/sendmail" -oi -oem -r '<user@example.com>' -- \
+    friend@example.net 2>/dev/null
+is "mailx's command line: exit 0" "$?" 0
+id=$(last_id)
+is "mailx: -r sets the sender" "$(envelope_field "$id" sender)" \
+    user@example.com
+is "mailx: recipient after --" "$(rcpts_of "$id")" "friend@example.net "
+
+# Listing and errors.
+"$T/bin/mailq" >"$T/mailq" 2>/dev/null
+is "mailq exits 0" "$?" 0
+ok "mailq lists the queue" grep -q "friend@example.net" "$T/mailq"
+"$T/bin/sendmail" -bp >"$T/bp" 2>/dev/null
+ok "sendmail -bp lists the queue" grep -q "friend@example.net" "$T/bp"
+message none | "$T/bin/sendmail" -i 2>"$T/err"
+is "no recipient: exit 64" "$?" 64
+message bad | "$T/bin/sendmail" -Z x@example.net 2>"$T/err"
+is "unknown flag: exit 64" "$?" 64
+message bd | "$T/bin/sendmail" -bd 2>"$T/err"
+is "daemon mode rejected: exit 64" "$?" 64
+ok "daemon mode error names the mode" grep -q -- "-bd: unsupported mode" \
+    "$T/err"
+done_testing
