@@ -5,7 +5,16 @@
 # Run as root, kmta-queue delivers only as [queue] user, so the config
 # names nobody and $T is opened to other users.
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+queue_pids=""
+queue_cleanup() {
+	for pid in $queue_pids; do
+		kill "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap queue_cleanup EXIT
+trap 'exit 1' INT TERM
 chmod 755 "$T"
 Q=$T/queue
 CONF=$T/kmta.conf
@@ -55,4 +64,26 @@ rcpt_state() {
 # sent_count PATTERN: result lines in the fake's log matching PATTERN.
 sent_count() {
 	grep -c -- "$1" "$FAKE_SEND_LOG"
+}
+
+# smtpd_start NAME [smtpd.py options]: start t/lib/smtpd.py on 127.0.0.1
+# and set SMTPD_PORT; mail lands in $T/NAME.mail. Stopped on exit.
+smtpd_start() {
+	name=$1
+	shift
+	/usr/bin/python3 "$KMTA_TOP/t/lib/smtpd.py" --port-file "$T/$name.port" \
+	    --maildir "$T/$name.mail" "$@" 2>"$T/$name.log" &
+	queue_pids="$queue_pids $!"
+	n=0
+	while [ ! -s "$T/$name.port" ] && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	SMTPD_PORT=$(cat "$T/$name.port" 2>/dev/null)
+	[ -n "$SMTPD_PORT" ]
+}
+
+# mail_count NAME: messages stored by server NAME.
+mail_count() {
+	find "$T/$1.mail" -name '*.eml' 2>/dev/null | wc -l | tr -d ' '
 }
