@@ -145,8 +145,15 @@ route_addresses(const struct send_opts *o, const struct route_host *h,
 		snprintf(esc, SEND_ESC_MAX, "4.4.3");
 		return kmta_err_set(err, EX_TEMPFAIL, "%s", l.why);
 	}
-	snprintf(esc, SEND_ESC_MAX, "5.1.2");
-	return kmta_err_set(err, EX_UNAVAILABLE, "host %s has no %saddress",
-	    h->name, o->family == AF_INET ? "IPv4 " :
-	    o->family == AF_INET6 ? "IPv6 " : "");
+	/* A local limit to one family is the operator's to change: retry. */
+	if (o->family != AF_UNSPEC) {
+		snprintf(esc, SEND_ESC_MAX, "4.4.4");
+		return kmta_err_set(err, EX_TEMPFAIL, "host %s has no %s "
+		    "address, and only %s is enabled", h->name,
+		    o->family == AF_INET ? "IPv4" : "IPv6",
+		    o->family == AF_INET ? "IPv4" : "IPv6");
+	}
+	snprintf(esc, SEND_ESC_MAX, "5.4.4");
+	return kmta_err_set(err, EX_UNAVAILABLE, "host %s has no address",
+	    h->name);
 }
