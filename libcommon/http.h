@@ -4,8 +4,8 @@
  * TLS peer and host name verification are always on. Every request has a
  * connect timeout, a total timeout and a cap on the response body. Failed
  * connections and the statuses 429, 500, 502, 503 and 504 are retried a
- * bounded number of times with exponential backoff; the last response is
- * returned to the caller, who maps the status to an error.
+ * bounded number of times with exponential backoff. The last response is
+ * returned to the caller, which maps its status to an error.
  */
 #ifndef KMTA_HTTP_H
 #define KMTA_HTTP_H
@@ -41,9 +41,9 @@ struct http_response {
 
 /*
  * Make one request with up to max_attempts tries. headers is a
- * NULL-terminated list of "Name: value" lines (may be NULL); body may be
- * NULL. On return 0, resp holds the final status and body, which may be an
- * error status. Errors: EX_TEMPFAIL for connection failures, timeouts and
+ * NULL-terminated list of "Name: value" lines (may be NULL), and body may
+ * be NULL. On return 0, resp contains the final status and body, and the
+ * status may be an error status. Errors: EX_TEMPFAIL for connection failures, timeouts and
  * TLS verification failures, and for a body over the cap (the server
  * misbehaves, and a caller such as a queue should keep its work and retry
  * later); EX_USAGE for a malformed or disallowed URL.

@@ -28,7 +28,7 @@
 
 struct kmta_secret;
 
-/* What vault_check() learns about a secret, without its value. */
+/* Facts about a secret that vault_check() collects, without its value. */
 struct vault_info {
 	char address[256];
 	char mount[256];		/* "secret/" */
@@ -56,7 +56,7 @@ int vault_keysource_load(const struct kmta_conf *conf, const char *src,
 
 /*
  * Load a field of a pinned KV v2 version (0: latest). A soft-deleted or
- * destroyed version is an EX_NOINPUT error that says so.
+ * destroyed version is an EX_NOINPUT error whose message names that state.
  */
 int vault_load_version(const struct kmta_conf *conf, const char *src,
     long version, struct kmta_secret *out, struct kmta_err *err);

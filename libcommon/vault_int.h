@@ -34,7 +34,7 @@ struct vault_client {
 	struct kmta_secret token;	/* empty until vault_token_get() */
 };
 
-/* Where a secret lives: its mount and the path inside it. */
+/* A secret's location: its mount and the path inside it. */
 struct vault_location {
 	char mount[VAULT_PATH_MAX];	/* "secret/" */
 	char rel[VAULT_PATH_MAX];	/* path inside the mount */

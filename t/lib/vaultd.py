@@ -6,7 +6,8 @@ reply shapes and status codes of Vault's documentation: KV version 1 and 2
 reads and writes, KV v2 versions, metadata, soft delete, undelete and
 destroy, mount lookup at sys/internal/ui/mounts/PATH, AppRole login, token
 lookup-self, namespaces through the X-Vault-Namespace header, and errors as
-{"errors": [...]} bodies. It knows nothing about kmta.
+{"errors": [...]} bodies. It contains
+nothing specific to kmta.
 
 State lives in memory. --seed FILE loads it from JSON:
 
@@ -139,7 +140,7 @@ class Vault:
             raise VaultError(404, [])
         meta = self.version_metadata(n, v)
         if v["deletion_time"] or v["destroyed"]:
-            # Vault answers 404 but still returns the version's metadata.
+            # Vault returns 404 but still includes the version's metadata.
             raise VaultError(404, None, {"data": None, "metadata": meta})
         return {"data": dict(v["data"]), "metadata": meta}
 
@@ -203,7 +204,7 @@ class Handler(BaseHTTPRequestHandler):
             f.write(json.dumps(line) + "\n")
 
     def fault(self):
-        """Apply --fault; return True when the request was answered."""
+        """Apply --fault; return True when a reply was sent."""
         fault = self.server.args.fault or ""
         if fault == "hang":
             time.sleep(3600)
@@ -441,7 +442,7 @@ def main():
     ap.add_argument("--deny", action="append", default=[],
                     help="path prefix that every token is denied")
     ap.add_argument("--no-preflight", action="store_true",
-                    help="answer 404 on sys/internal/ui/mounts")
+                    help="return 404 from sys/internal/ui/mounts")
     ap.add_argument("--log")
     ap.add_argument("--fault")
     args = ap.parse_args()
