@@ -40,7 +40,7 @@ ALL_LDFLAGS = $(HARDEN_LD) $(SAN) $(LDFLAGS)
 LIBS_kmta-sign = -lcrypto -lcurl -ljansson -linih
 LIBS_kmta-send = -lssl -lcrypto -lldns -lcurl -ljansson -linih
 LIBS_kmta-secret = -lcurl -ljansson -linih
-LIBS_kmta-dane-check = -linih
+LIBS_kmta-dane-check = -lssl -lcrypto -lcurl -lldns -ljansson -linih
 LIBS_kmta-queue = -lcurl -ljansson -linih
 LIBS_ALL = -lssl -lcrypto -lcurl -lldns -ljansson -lbsd -linih
 

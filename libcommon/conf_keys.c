@@ -47,6 +47,10 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 
 	{ "dns", "name_servers", KMTA_CONF_STRING, NULL, NULL },
 	{ "dns", "timeout", KMTA_CONF_DURATION, NULL, NULL },
+	{ "dns", "trust_anchor_file", KMTA_CONF_STRING, NULL, NULL },
+
+	{ "mta_sts", "cache_dir", KMTA_CONF_STRING, NULL, NULL },
+	{ "mta_sts", "ca_file", KMTA_CONF_STRING, NULL, NULL },
 
 	{ "dkim", "selector", KMTA_CONF_STRING, NULL, NULL },
 	{ "dkim", "algo", KMTA_CONF_ENUM, ALGOS, NULL },

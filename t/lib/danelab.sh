@@ -1,0 +1,123 @@
+# The DANE, MTA-STS and TLS-RPT cases of kmta-dane-check's tests, built
+# on dnslab.sh: one zone per case under "test.", the SMTP servers and the
+# MTA-STS policy server. Source it after dnslab.sh, then call
+# danelab_start DIR; every case domain and its expected verdict are listed
+# at the top of the kmta-dane-check tests.
+#
+# Addresses in $DNSLAB_NET: .10 good server (mx.ee.test certificate),
+# .11 DANE-TA server (mx.ta.test), .12 a server whose key no TLSA record
+# names, .13 a server without STARTTLS, .14 the server of the unusable
+# case, .15 the MTA-STS servers, .3 the HTTPS policy server.
+
+danelab_zones() {
+	net=$DNSLAB_NET
+	ee=$(dnslab_tlsa 3 mx.ee.test)
+	ta=$(dnslab_tlsa 2 mx.ta.test)
+	other=$(dnslab_tlsa 3 mx.other.test)
+
+	dnslab_zone ee.test signed <<Z
+@ MX 10 mx
+mx A $net.10
+_25._tcp.mx TLSA 3 1 1 $ee
+_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@ee.test,https://report.ee.test/v1"
+Z
+	dnslab_zone ta.test signed <<Z
+@ MX 10 mx
+mx A $net.11
+_25._tcp.mx TLSA 2 1 1 $ta
+_25._tcp.mx TLSA 3 1 1 $other
+Z
+	dnslab_zone mismatch.test signed <<Z
+@ MX 10 mx
+mx A $net.12
+_25._tcp.mx TLSA 3 1 1 $ee
+Z
+	dnslab_zone unusable.test signed <<Z
+@ MX 10 mx
+mx A $net.14
+_25._tcp.mx TLSA 1 1 1 $ee
+_25._tcp.mx TLSA 0 0 1 $ta
+Z
+	dnslab_zone insecure.test insecure <<Z
+@ MX 10 mx
+mx A $net.10
+_25._tcp.mx TLSA 3 1 1 $ee
+Z
+	dnslab_zone bogus.test bogus <<Z
+@ MX 10 mx
+mx A $net.10
+_25._tcp.mx TLSA 3 1 1 $ee
+Z
+	dnslab_zone absent.test signed <<Z
+@ MX 10 mx
+mx A $net.10
+Z
+	dnslab_zone nullmx.test signed <<Z
+@ MX 0 .
+Z
+	dnslab_zone two.test signed <<Z
+@ MX 10 mx1
+@ MX 20 mx2
+mx1 A $net.10
+mx2 A $net.12
+_25._tcp.mx1 TLSA 3 1 1 $ee
+_25._tcp.mx2 TLSA 3 1 1 $ee
+Z
+	dnslab_zone nostarttls.test signed <<Z
+@ MX 10 mx
+mx A $net.13
+_25._tcp.mx TLSA 3 1 1 $ee
+Z
+	dnslab_zone cname.test signed <<Z
+@ MX 10 mx
+mx CNAME mx.ee.test.
+Z
+	for sts in enforce testing none outside bad cache; do
+		dnslab_zone "sts-$sts.test" signed <<Z
+@ MX 10 mx
+mx A $net.15
+mta-sts A $DNSLAB_HTTPS
+_mta-sts TXT "v=STSv1; id=20261204T1"
+Z
+	done
+}
+
+danelab_policies() {
+	printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.sts-enforce.test\r\nmax_age: 86400\r\n' |
+	    dnslab_policy sts-enforce.test
+	printf 'version: STSv1\nmode: testing\nmx: *.sts-testing.test\nmax_age: 86400\n' |
+	    dnslab_policy sts-testing.test
+	printf 'version: STSv1\nmode: none\nmax_age: 86400\n' |
+	    dnslab_policy sts-none.test
+	printf 'version: STSv1\nmode: enforce\nmx: *.elsewhere.test\nmax_age: 86400\n' |
+	    dnslab_policy sts-outside.test
+	printf 'version: STSv1\nmode: enforce\nmx: mx.sts-bad.test\nmax_age: soon\n' |
+	    dnslab_policy sts-bad.test
+	printf 'version: STSv1\nmode: enforce\nmx: mx.sts-cache.test\nmax_age: 86400\n' |
+	    dnslab_policy sts-cache.test
+}
+
+danelab_start() {
+	dnslab_init "$1"
+	for name in mx.ee.test mx.ta.test mx.mismatch.test mx.unusable.test \
+	    mx.other.test; do
+		dnslab_cert "$name" || return 1
+	done
+	dnslab_cert mx.sts-enforce.test mx.sts-testing.test mx.sts-none.test \
+	    mx.sts-outside.test mx.sts-bad.test mx.sts-cache.test || return 1
+	dnslab_cert mta-sts.test mta-sts.sts-enforce.test \
+	    mta-sts.sts-testing.test mta-sts.sts-none.test \
+	    mta-sts.sts-outside.test mta-sts.sts-bad.test \
+	    mta-sts.sts-cache.test || return 1
+
+	danelab_zones
+	dnslab_start || return 1
+	danelab_policies
+	dnslab_smtp "$DNSLAB_NET.10" mx.ee.test &&
+	dnslab_smtp "$DNSLAB_NET.11" mx.ta.test &&
+	dnslab_smtp "$DNSLAB_NET.12" mx.mismatch.test &&
+	dnslab_smtp "$DNSLAB_NET.13" - &&
+	dnslab_smtp "$DNSLAB_NET.14" mx.unusable.test &&
+	dnslab_smtp "$DNSLAB_NET.15" mx.sts-enforce.test &&
+	dnslab_https mta-sts.test
+}
