@@ -4,7 +4,8 @@
 # danelab_start DIR; every case domain and its expected verdict are listed
 # at the top of the kmta-dane-check tests.
 #
-# Addresses in $DNSLAB_NET: .10 good server (mx.ee.test certificate),
+# Addresses in $DNSLAB_NET: .10 good server (mx.ee.test certificate,
+# ports 25 and 2525),
 # .11 DANE-TA server (mx.ta.test), .12 a server whose key no TLSA record
 # names, .13 a server without STARTTLS, .14 the server of the unusable
 # case, .15 the MTA-STS servers, .3 the HTTPS policy server.
@@ -19,6 +20,7 @@ danelab_zones() {
 @ MX 10 mx
 mx A $net.10
 _25._tcp.mx TLSA 3 1 1 $ee
+_2525._tcp.mx TLSA 3 1 1 $ee
 _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@ee.test,https://report.ee.test/v1"
 Z
 	dnslab_zone ta.test signed <<Z
@@ -114,6 +116,7 @@ danelab_start() {
 	dnslab_start || return 1
 	danelab_policies
 	dnslab_smtp "$DNSLAB_NET.10" mx.ee.test &&
+	dnslab_smtp "$DNSLAB_NET.10" mx.ee.test 2525 &&
 	dnslab_smtp "$DNSLAB_NET.11" mx.ta.test &&
 	dnslab_smtp "$DNSLAB_NET.12" mx.mismatch.test &&
 	dnslab_smtp "$DNSLAB_NET.13" - &&

@@ -245,20 +245,22 @@ ldns_probe() {
 	drill -Q @"$DNSLAB_RESOLVER" ns.test A | grep -q "$DNSLAB_NS"
 }
 
-# dnslab_smtp ADDR CERTNAME|- : an SMTP server on ADDR port 25, with
-# STARTTLS using CERTNAME's certificate chain, or without STARTTLS for "-".
+# dnslab_smtp ADDR CERTNAME|- [PORT]: an SMTP server on ADDR port PORT
+# (default 25), with STARTTLS using CERTNAME's certificate chain, or
+# without STARTTLS for "-".
 dnslab_smtp() {
+	port=${3:-25}
 	tls=""
 	if [ "$2" != - ]; then
 		tls="--tls-cert $DNSLAB_DIR/certs/$2.pem --tls-key $DNSLAB_DIR/certs/$2.key"
 	fi
 	# shellcheck disable=SC2086
-	/usr/bin/python3 "$DNSLAB_TOP/t/lib/smtpd.py" --host "$1" --port 25 \
-	    --port-file "$DNSLAB_DIR/run/smtp-$1.port" \
-	    --maildir "$DNSLAB_DIR/run/mail-$1" $tls \
+	/usr/bin/python3 "$DNSLAB_TOP/t/lib/smtpd.py" --host "$1" \
+	    --port "$port" --port-file "$DNSLAB_DIR/run/smtp-$1-$port.port" \
+	    --maildir "$DNSLAB_DIR/run/mail-$1-$port" $tls \
 	    2>>"$DNSLAB_DIR/run/smtp.log" &
 	echo $! >>"$DNSLAB_DIR/run/pids"
-	dnslab_wait "test -s $DNSLAB_DIR/run/smtp-$1.port"
+	dnslab_wait "test -s $DNSLAB_DIR/run/smtp-$1-$port.port"
 }
 
 # dnslab_https CERTNAME: the MTA-STS policy server on $DNSLAB_HTTPS port
