@@ -39,9 +39,9 @@ ALL_LDFLAGS = $(HARDEN_LD) $(SAN) $(LDFLAGS)
 # dominates one-process-per-message signing) loads nothing extra.
 LIBS_kmta-sign = -lcrypto -lcurl -ljansson -linih
 LIBS_kmta-send = -lssl -lcrypto -lldns -lcurl -ljansson -linih
-LIBS_kmta-secret = -lcurl -ljansson -linih
+LIBS_kmta-secret = -lcrypto -lcurl -ljansson -linih
 LIBS_kmta-dane-check = -lssl -lcrypto -lcurl -lldns -ljansson -linih
-LIBS_kmta-queue = -lcurl -ljansson -linih
+LIBS_kmta-queue = -lcrypto -lcurl -ljansson -linih
 LIBS_ALL = -lssl -lcrypto -lcurl -lldns -ljansson -lbsd -linih
 
 LIB_SRC = $(sort $(wildcard libcommon/*.c))

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "http.h"
 
@@ -255,6 +256,22 @@ run_attempts(CURL *curl, const struct http_options *opt, const char *url,
 	return 0;
 }
 
+/*
+ * Register the digests that certificate verification looks up by name. A
+ * program that initialized OpenSSL with OPENSSL_INIT_NO_ADD_ALL_DIGESTS
+ * (kmta-sign does, to start faster) has none, and OpenSSL 3 then rejects
+ * every certificate as "CA signature digest algorithm too weak".
+ */
+static void
+register_tls_digests(void)
+{
+	EVP_add_digest(EVP_sha1());
+	EVP_add_digest(EVP_sha224());
+	EVP_add_digest(EVP_sha256());
+	EVP_add_digest(EVP_sha384());
+	EVP_add_digest(EVP_sha512());
+}
+
 int
 http_request(const struct http_options *opt, const char *method,
     const char *url, const char *const *headers, const void *body,
@@ -272,6 +289,7 @@ http_request(const struct http_options *opt, const char *method,
 	    HTTP_MAX_RESPONSE_DEFAULT;
 	sink.overflow = false;
 
+	register_tls_digests();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return kmta_err_set(err, EX_SOFTWARE, "curl_global_init failed");
 	curl = curl_easy_init();
