@@ -8,7 +8,8 @@
 # ports 25 and 2525),
 # .11 DANE-TA server (mx.ta.test), .12 a server whose key no TLSA record
 # names, .13 a server without STARTTLS, .14 the server of the unusable
-# case, .15 the MTA-STS servers, .3 the HTTPS policy server.
+# case, .15 the MTA-STS servers, .3 the HTTPS policy server. The MX host
+# of sts-badcert.test is .10, whose certificate names another host.
 
 danelab_zones() {
 	net=$DNSLAB_NET
@@ -74,10 +75,10 @@ Z
 @ MX 10 mx
 mx CNAME mx.ee.test.
 Z
-	for sts in enforce testing none outside bad cache; do
+	for sts in enforce testing none outside bad cache badcert; do
 		dnslab_zone "sts-$sts.test" signed <<Z
 @ MX 10 mx
-mx A $net.15
+mx A $net.$([ "$sts" = badcert ] && echo 10 || echo 15)
 mta-sts A $DNSLAB_HTTPS
 _mta-sts TXT "v=STSv1; id=20261204T1"
 Z
@@ -97,6 +98,8 @@ danelab_policies() {
 	    dnslab_policy sts-bad.test
 	printf 'version: STSv1\nmode: enforce\nmx: mx.sts-cache.test\nmax_age: 86400\n' |
 	    dnslab_policy sts-cache.test
+	printf 'version: STSv1\nmode: enforce\nmx: mx.sts-badcert.test\nmax_age: 86400\n' |
+	    dnslab_policy sts-badcert.test
 }
 
 danelab_start() {
@@ -110,7 +113,7 @@ danelab_start() {
 	dnslab_cert mta-sts.test mta-sts.sts-enforce.test \
 	    mta-sts.sts-testing.test mta-sts.sts-none.test \
 	    mta-sts.sts-outside.test mta-sts.sts-bad.test \
-	    mta-sts.sts-cache.test || return 1
+	    mta-sts.sts-cache.test mta-sts.sts-badcert.test || return 1
 
 	danelab_zones
 	dnslab_start || return 1
