@@ -130,12 +130,25 @@ for my $algo ('rsa-sha256', 'ed25519-sha256') {
 	}
 }
 
-# Key forms: PKCS#1 RSA PEM, and the algorithm taken from the key.
+# Key forms, with the algorithm taken from the key: PKCS#1 PEM, DER
+# (PKCS#8 and PKCS#1), and Ed25519 as DER and as the base64 raw seed.
+openssl("pkey -in $dir/rsa.pem -outform DER -out $dir/rsa8.der");
+openssl("rsa -in $dir/rsa.pem -traditional -outform DER -out $dir/rsa1.der");
+openssl("pkey -in $dir/ed.pem -outform DER -out $dir/ed.der");
+my $ed_der = read_file("$dir/ed.der");
+write_file("$dir/ed.seed", encode_base64(substr($ed_der, -32), '') . "\n");
+chmod(0600, glob("$dir/*.der"));
 write_file("$dir/in", $lf);
-my ($rc, $out, $err) = run("$sign -d example.com -s rsa -k file:$dir/rsa1.pem",
-    "$dir/in");
-is($rc, 0, 'PKCS#1 key: exit 0') or diag($err);
-check_signed('PKCS#1 key', $lf, $out, ['rsa-sha256'], 1);
+my ($rc, $out, $err);
+for my $form (['rsa', 'rsa1.pem', 'rsa-sha256'], ['rsa', 'rsa8.der', 'rsa-sha256'],
+    ['rsa', 'rsa1.der', 'rsa-sha256'], ['ed', 'ed.der', 'ed25519-sha256'],
+    ['ed', 'ed.seed', 'ed25519-sha256']) {
+	my ($sel, $file, $algo) = @$form;
+	($rc, $out, $err) = run("$sign -d example.com -s $sel -k file:$dir/$file",
+	    "$dir/in");
+	is($rc, 0, "key $file: exit 0") or diag($err);
+	check_signed("key $file", $lf, $out, [$algo], 1);
+}
 
 # Reproducible output: --timestamp and --headers set t= and h= exactly.
 ($rc, $out, $err) = run("$sign -d example.com -s ed -k $dir/ed.pem"

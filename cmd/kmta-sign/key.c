@@ -1,6 +1,14 @@
+/*
+ * RSA keys are read with the RSA_* ASN.1 functions that OpenSSL 3 marks
+ * deprecated, because its generic decoders (d2i_AutoPrivateKey) search
+ * every provider's decoders and take about a millisecond per process.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "key.h"
@@ -50,16 +58,65 @@ ed25519_from_seed(const unsigned char *seed)
 	    ED25519_SEED_LEN);
 }
 
+/* An RSAPrivateKey (PKCS#1) in DER. */
+static EVP_PKEY *
+rsa_from_pkcs1(const unsigned char *der, long len)
+{
+	const unsigned char *p = der;
+	RSA *rsa = d2i_RSAPrivateKey(NULL, &p, len);
+	EVP_PKEY *key;
+
+	if (rsa == NULL)
+		return NULL;
+	if ((key = EVP_PKEY_new()) == NULL || EVP_PKEY_assign_RSA(key, rsa) != 1) {
+		EVP_PKEY_free(key);
+		RSA_free(rsa);
+		return NULL;
+	}
+	return key;
+}
+
+/* A PKCS#8 PrivateKeyInfo holding an RSA or Ed25519 key, or NULL. */
+static EVP_PKEY *
+key_from_pkcs8(const unsigned char *der, long len)
+{
+	const unsigned char *p = der, *inner;
+	PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, len);
+	const ASN1_OBJECT *oid;
+	EVP_PKEY *key = NULL;
+	int inner_len;
+
+	if (p8 == NULL)
+		return NULL;
+	if (PKCS8_pkey_get0(&oid, &inner, &inner_len, NULL, p8) == 1) {
+		/* Ed25519's private key is an OCTET STRING of the seed. */
+		if (OBJ_obj2nid(oid) == NID_rsaEncryption)
+			key = rsa_from_pkcs1(inner, inner_len);
+		else if (OBJ_obj2nid(oid) == NID_ED25519 &&
+		    inner_len == 2 + ED25519_SEED_LEN && inner[0] == 0x04 &&
+		    inner[1] == ED25519_SEED_LEN)
+			key = ed25519_from_seed(inner + 2);
+	}
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return key;
+}
+
 static EVP_PKEY *
 key_from_der(const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
+	EVP_PKEY *key;
 
 	if (len == sizeof(ED25519_PKCS8_PREFIX) + ED25519_SEED_LEN &&
 	    memcmp(der, ED25519_PKCS8_PREFIX, sizeof(ED25519_PKCS8_PREFIX)) == 0)
 		return ed25519_from_seed(der + sizeof(ED25519_PKCS8_PREFIX));
 	if (len > 0x7fffffff)
 		return NULL;
+	if ((key = key_from_pkcs8(der, (long)len)) != NULL ||
+	    (key = rsa_from_pkcs1(der, (long)len)) != NULL)
+		return key;
+
+	/* Other key types, so that the error can name them. */
 	return d2i_AutoPrivateKey(NULL, &p, (long)len);
 }
 

@@ -208,7 +208,9 @@ main(int argc, char **argv)
 	kmta_log_init("kmta-sign");
 	/* Skipping openssl.cnf keeps start-up short for one process per
 	 * message; nothing here needs engines or providers it configures. */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
+	    OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS,
+	    NULL);
 	sign_options_init(&o);
 	if ((rc = parse_options(argc, argv, &o, &config, &require)) != 0)
 		return rc;
