@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -130,7 +131,7 @@ or_default(long v, long def)
 }
 
 /* Set the options that stay the same for every attempt. */
-static int
+static void
 setup(CURL *curl, const struct http_options *opt, const char *method,
     const char *url, struct curl_slist *hdrs, const void *body,
     size_t body_len, struct http_sink *sink)
@@ -164,7 +165,32 @@ setup(CURL *curl, const struct http_options *opt, const char *method,
 		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
 	}
 	set_tls(curl, opt);
-	return 0;
+}
+
+static struct curl_slist *
+build_resolve(const char *const *entries)
+{
+	struct curl_slist *list = NULL, *next;
+
+	for (; entries != NULL && *entries != NULL; entries++) {
+		next = curl_slist_append(list, *entries);
+		if (next == NULL) {
+			curl_slist_free_all(list);
+			return NULL;
+		}
+		list = next;
+	}
+	return list;
+}
+
+static void
+copy_content_type(CURL *curl, struct http_response *resp)
+{
+	char *type = NULL;
+
+	curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+	snprintf(resp->content_type, sizeof(resp->content_type), "%s",
+	    type != NULL ? type : "");
 }
 
 static int
@@ -235,9 +261,11 @@ run_attempts(CURL *curl, const struct http_options *opt, const char *url,
 		detail[0] = '\0';
 		resp->attempts++;
 		rc = curl_easy_perform(curl);
-		if (rc == CURLE_OK)
+		if (rc == CURLE_OK) {
 			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE,
 			    &resp->status);
+			copy_content_type(curl, resp);
+		}
 		if (sink->overflow)
 			rc = CURLE_FILESIZE_EXCEEDED;
 
@@ -279,7 +307,7 @@ http_request(const struct http_options *opt, const char *method,
 {
 	char detail[CURL_ERROR_SIZE];
 	struct http_sink sink;
-	struct curl_slist *hdrs;
+	struct curl_slist *hdrs, *resolve = NULL;
 	CURL *curl;
 	int rc;
 
@@ -294,18 +322,25 @@ http_request(const struct http_options *opt, const char *method,
 		return kmta_err_set(err, EX_SOFTWARE, "curl_global_init failed");
 	curl = curl_easy_init();
 	hdrs = build_headers(headers);
-	if (curl == NULL || hdrs == NULL) {
+	if (opt->resolve != NULL)
+		resolve = build_resolve(opt->resolve);
+	if (curl == NULL || hdrs == NULL ||
+	    (opt->resolve != NULL && resolve == NULL)) {
 		curl_easy_cleanup(curl);
 		free_headers(hdrs);
+		curl_slist_free_all(resolve);
 		return kmta_err_set(err, EX_OSERR, "%s: out of memory", url);
 	}
 
 	setup(curl, opt, method, url, hdrs, body, body_len, &sink);
+	if (resolve != NULL)
+		curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
 	rc = run_attempts(curl, opt, url, &sink, detail, err);
 
 	curl_easy_cleanup(curl);
 	free_headers(hdrs);
+	curl_slist_free_all(resolve);
 	if (rc == -1)
 		http_response_free(resp);
 	return rc;

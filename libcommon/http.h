@@ -27,6 +27,10 @@ struct http_options {
 	size_t max_response;		/* body cap in bytes; 0: 1 MiB */
 	int max_attempts;		/* 0: 3; 1 disables retries */
 	long backoff_ms;		/* first retry delay, doubled after; 0: 200 */
+	/* NOTE: resolve and content_type have no test yet; Vault uses neither. */
+	const char *const *resolve;	/* "HOST:PORT:ADDRESS" entries that
+					   pin a name to an address (curl's
+					   CURLOPT_RESOLVE); NULL-terminated */
 	bool follow_redirects;		/* default off */
 	bool allow_http;		/* accept http:// URLs (caller checks) */
 };
@@ -37,6 +41,7 @@ struct http_response {
 	size_t len;
 	size_t cap;
 	int attempts;			/* requests made, retries included */
+	char content_type[128];		/* Content-Type header, "" if none */
 };
 
 /*
