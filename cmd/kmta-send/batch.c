@@ -21,7 +21,7 @@ struct batch_item {
 	bool msg_loaded;
 };
 
-/* Split line on tabs in place; return the number of fields. */
+/* Split line on tabs in place and return the number of fields. */
 static size_t
 split_tabs(char *line, char **fields, size_t max)
 {
@@ -38,7 +38,7 @@ split_tabs(char *line, char **fields, size_t max)
 	return n;
 }
 
-/* Parse one batch line into env; a bad line is a usage error. */
+/* Parse one batch line into env. A malformed line is a usage error. */
 static int
 batch_parse(struct batch_item *it, struct envelope *env, size_t lineno,
     struct kmta_err *err)
@@ -59,14 +59,14 @@ batch_parse(struct batch_item *it, struct envelope *env, size_t lineno,
 	return 0;
 }
 
-/* Load a message; on failure its recipients get their result now. */
+/* Load a message. When that fails, its recipients get their result now. */
 static void
 batch_load(struct batch_item *it, struct envelope *env)
 {
 	struct kmta_err err = { 0 };
 	size_t i;
 
-	if (message_load(env->msgref, &it->msg, &err) == 0) {
+	if (send_message_load(env->msgref, &it->msg, &err) == 0) {
 		it->msg_loaded = true;
 		env->msg = &it->msg;
 		return;

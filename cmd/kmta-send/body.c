@@ -86,7 +86,8 @@ body_has_8bit(const struct kmta_message *m)
 	return false;
 }
 
-/* The longest line in octets without its line ending, and its number. */
+/* Return the maximum line length in octets, without the line ending, and
+ * set *lineno to that line's number. */
 size_t
 body_longest_line(const struct kmta_message *m, size_t *lineno)
 {

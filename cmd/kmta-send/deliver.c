@@ -12,7 +12,7 @@
 #include "send.h"
 
 bool
-envelope_pending(const struct envelope *env, const char *domain)
+envelope_has_pending(const struct envelope *env, const char *domain)
 {
 	size_t i;
 
@@ -29,7 +29,7 @@ any_pending(struct envelope *envs, size_t nenvs, const char *domain)
 	size_t i;
 
 	for (i = 0; i < nenvs; i++)
-		if (envelope_pending(&envs[i], domain))
+		if (envelope_has_pending(&envs[i], domain))
 			return true;
 	return false;
 }

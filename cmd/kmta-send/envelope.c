@@ -50,7 +50,7 @@ envelope_init(struct envelope *env, const char *sender, char **rcpts,
 
 /* Read and check a message; path NULL means standard input. */
 int
-message_load(const char *path, struct kmta_message *m, struct kmta_err *err)
+send_message_load(const char *path, struct kmta_message *m, struct kmta_err *err)
 {
 	size_t longest, lineno;
 	int fd = 0, rc;

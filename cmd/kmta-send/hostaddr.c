@@ -56,8 +56,8 @@ addr_lookup_ldns(const struct send_opts *o, const char *name, int family,
 
 	if (!family_wanted(o, family))
 		return;
-	if (dns_resolver(o, &res, &err) == -1 ||
-	    dns_query(res, name, type, &pkt, &err) == -1) {
+	if (mx_dns_resolver(o, &res, &err) == -1 ||
+	    mx_dns_query(res, name, type, &pkt, &err) == -1) {
 		if (res != NULL)
 			ldns_resolver_deep_free(res);
 		l->temp_failure = true;

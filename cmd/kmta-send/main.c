@@ -148,7 +148,7 @@ send_one(const struct send_opts *o, const struct cli *cli, char **rcpts,
 		free(env.rcpts);
 		return err.code;
 	}
-	if (message_load(cli->message_path, &m, &err) == -1) {
+	if (send_message_load(cli->message_path, &m, &err) == -1) {
 		kmta_error("%s", err.msg);
 		free(env.rcpts);
 		return err.code;

@@ -21,7 +21,7 @@
 
 #include "send.h"
 
-#define DNS_TIMEOUT_DEFAULT 10	/* seconds per query and server */
+#define DNS_TIMEOUT_DEFAULT 5	/* seconds per query and server */
 
 /* Add each "address[:port]" of [dns] name_servers to res. */
 static int
@@ -57,7 +57,7 @@ dns_add_servers(ldns_resolver *res, const char *list, struct kmta_err *err)
 }
 
 int
-dns_resolver(const struct send_opts *o, ldns_resolver **out,
+mx_dns_resolver(const struct send_opts *o, ldns_resolver **out,
     struct kmta_err *err)
 {
 	const char *servers = kmta_conf_str(o->conf, "dns", "name_servers",
@@ -94,7 +94,7 @@ dns_resolver(const struct send_opts *o, ldns_resolver **out,
  * included); -1 means no usable answer, a temporary failure.
  */
 int
-dns_query(ldns_resolver *res, const char *name, ldns_rr_type type,
+mx_dns_query(ldns_resolver *res, const char *name, ldns_rr_type type,
     ldns_pkt **pkt, struct kmta_err *err)
 {
 	ldns_rdf *dname = ldns_dname_new_frm_str(name);
@@ -254,7 +254,7 @@ route_lookup(const struct send_opts *o, const char *domain, struct route *r,
 	if (relay != NULL)
 		return route_from_relay(r, relay, port, err);
 
-	/* An address literal, user@[192.0.2.1], names the host itself. */
+	/* An address literal, user@[127.0.0.1], names the host itself. */
 	if (domain[0] == '[') {
 		char literal[SEND_HOST_MAX];
 
@@ -265,9 +265,9 @@ route_lookup(const struct send_opts *o, const char *domain, struct route *r,
 		return route_add(r, literal, 0, port, err);
 	}
 
-	if (dns_resolver(o, &res, err) == -1)
+	if (mx_dns_resolver(o, &res, err) == -1)
 		return -1;
-	rc = dns_query(res, domain, LDNS_RR_TYPE_MX, &pkt, err);
+	rc = mx_dns_query(res, domain, LDNS_RR_TYPE_MX, &pkt, err);
 	if (rc == 0) {
 		rc = route_from_mx(r, pkt, domain, port, err);
 		ldns_pkt_free(pkt);

@@ -121,9 +121,9 @@ const char *addr_domain(const char *addr);
 bool addr_is_ascii(const char *addr);
 
 /* mx.c */
-int dns_resolver(const struct send_opts *o, ldns_resolver **out,
+int mx_dns_resolver(const struct send_opts *o, ldns_resolver **out,
     struct kmta_err *err);
-int dns_query(ldns_resolver *res, const char *name, ldns_rr_type type,
+int mx_dns_query(ldns_resolver *res, const char *name, ldns_rr_type type,
     ldns_pkt **pkt, struct kmta_err *err);
 int route_lookup(const struct send_opts *o, const char *domain,
     struct route *r, struct kmta_err *err);
@@ -200,7 +200,7 @@ enum transaction_status transaction_run(struct smtp_conn *c,
 /* envelope.c */
 int envelope_init(struct envelope *env, const char *sender, char **rcpts,
     size_t n, struct kmta_err *err);
-int message_load(const char *path, struct kmta_message *m,
+int send_message_load(const char *path, struct kmta_message *m,
     struct kmta_err *err);
 void deliver_all(const struct send_opts *o, struct envelope *envs,
     size_t nenvs);
@@ -212,7 +212,7 @@ int batch_run(const struct send_opts *o);
 /* deliver.c */
 void deliver_domain(const struct send_opts *o, struct envelope *envs,
     size_t nenvs, const char *domain);
-bool envelope_pending(const struct envelope *env, const char *domain);
+bool envelope_has_pending(const struct envelope *env, const char *domain);
 
 /* result.c */
 void rcpt_set(struct rcpt *r, enum outcome outcome, int code,

@@ -249,14 +249,14 @@ session_run(struct smtp_conn *c, const struct send_opts *o,
 
 	rc = session_open(c, o, p, last);
 	if (rc != 0) {
-		/* QUIT only to a server that still answers. */
+		/* Send QUIT only to a server that still replies. */
 		if (rc == SESSION_NEXT_HOST && last->code[0] != '\0')
 			session_quit(c, o);
 		return (enum session_status)rc;
 	}
 
 	for (i = 0; i < nenvs; i++) {
-		if (!envelope_pending(&envs[i], domain))
+		if (!envelope_has_pending(&envs[i], domain))
 			continue;
 		if (!first && session_rset(c, o, last) == -1)
 			return SESSION_NEXT_HOST;

@@ -1,8 +1,8 @@
 /*
  * One mail transaction: MAIL, RCPT for each pending recipient of the
  * domain, DATA and the message (RFC 5321 section 3.3). With PIPELINING
- * (RFC 2920) the commands go out in one write and the replies are read in
- * order afterwards; without it each command waits for its reply.
+ * (RFC 2920) the commands go out in one write, and the replies are read in
+ * order afterwards. Without it, each command waits for its reply.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@ Scripted behaviour for client tests:
   --greeting TEXT        send TEXT (e.g. "421 4.3.2 busy") and hang up
   --ehlo-drop KEYWORD    leave KEYWORD (STARTTLS, 8BITMIME, ...) out of EHLO
   --ehlo-add KEYWORD     advertise KEYWORD too (e.g. PIPELINING)
-  --mail-delay SECONDS   wait this long before answering MAIL
+  --mail-delay SECONDS   wait this long before replying to MAIL
   --drop-in-data         hang up after the first line of message data
   --starttls-inject TEXT send TEXT as extra reply lines right after
                          "220 Ready to start TLS", in the same write

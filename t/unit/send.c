@@ -1,0 +1,106 @@
+/* kmta-send internals: address checks, SMTP reply parsing, exit status. */
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../cmd/kmta-send/send.h"
+#include "tap.h"
+
+static void
+test_addresses(void)
+{
+	struct kmta_err err = { 0 };
+
+	is_int(addr_check_mailbox("a@example.net", "recipient", &err), 0,
+	    "plain address is valid");
+	is_int(addr_check_mailbox("a@[127.0.0.1]", "recipient", &err), 0,
+	    "address literal is valid");
+	is_int(addr_check_mailbox("a@example..net", "recipient", &err), -1,
+	    "empty label is invalid");
+	is_int(addr_check_mailbox("@example.net", "recipient", &err), -1,
+	    "empty local part is invalid");
+	is_int(addr_check_mailbox("a@", "recipient", &err), -1,
+	    "empty domain is invalid");
+	is_int(addr_check_mailbox("a\tb@example.net", "recipient", &err), -1,
+	    "tab is invalid");
+	is_int(err.code, EX_USAGE, "invalid address is a usage error");
+	is_str(addr_domain("a@b@example.net"), "example.net",
+	    "domain follows the last @");
+}
+
+/* Parse reply text written into one end of a socket pair. */
+static int
+parse_reply(const char *wire, struct smtp_reply *r, struct kmta_err *err)
+{
+	struct smtp_conn c;
+	int sv[2], rc;
+
+	memset(&c, 0, sizeof(c));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return -1;
+	if (write(sv[1], wire, strlen(wire)) != (ssize_t)strlen(wire))
+		return -1;
+	close(sv[1]);
+	c.fd = sv[0];
+	strcpy(c.peer, "test[127.0.0.1]:25");
+	conn_set_timeout(&c, 5);
+	rc = reply_read(&c, r, err);
+	close(sv[0]);
+	return rc;
+}
+
+static void
+test_replies(void)
+{
+	struct kmta_err err = { 0 };
+	struct smtp_reply r;
+
+	is_int(parse_reply("250-first 2.0.0\r\n250 2.1.5 second\r\n", &r, &err),
+	    0, "multiline reply parses");
+	is_int(r.code, 250, "multiline reply code");
+	is_str(r.esc, "2.1.5", "enhanced code from the line that has one");
+	is_str(r.text, "first 2.0.0 second", "lines joined with a space");
+
+	is_int(parse_reply("550 5.1.1 no such user\r\n", &r, &err), 0,
+	    "single-line reply parses");
+	is_str(r.esc, "5.1.1", "enhanced code");
+	is_str(r.text, "no such user", "enhanced code left out of the text");
+
+	is_int(parse_reply("451 5.1.1 class mismatch\r\n", &r, &err), 0,
+	    "reply with a mismatched enhanced code parses");
+	is_str(r.esc, "", "enhanced code of another class is ignored");
+
+	is_int(parse_reply("250\n", &r, &err), 0, "bare code with LF parses");
+	is_int(parse_reply("25O ok\r\n", &r, &err), -1, "letter in code fails");
+	is_int(parse_reply("250-a\r\n251 b\r\n", &r, &err), -1,
+	    "changing code fails");
+	is_int(parse_reply("250-a\r\n", &r, &err), -1,
+	    "connection closed mid-reply fails");
+	ok(strstr(err.msg, "connection closed") != NULL,
+	    "closed connection is named: %s", err.msg);
+}
+
+static void
+test_exit_codes(void)
+{
+	struct rcpt r[2];
+	struct envelope env = { "", "-", NULL, r, 2 };
+
+	memset(r, 0, sizeof(r));
+	r[0].outcome = OUTCOME_DELIVERED;
+	r[1].outcome = OUTCOME_DELIVERED;
+	is_int(result_exit_code(&env, 1), 0, "all delivered: 0");
+	r[1].outcome = OUTCOME_FAILED;
+	is_int(result_exit_code(&env, 1), 69, "delivered and failed: 69");
+	r[0].outcome = OUTCOME_DEFERRED;
+	is_int(result_exit_code(&env, 1), 75, "deferred and failed: 75");
+}
+
+int
+main(void)
+{
+	test_addresses();
+	test_replies();
+	test_exit_codes();
+	return done_testing();
+}
