@@ -1,0 +1,52 @@
+# bash completion for kmta-sign(1)
+
+_kmta_sign()
+{
+	local cur prev
+	COMPREPLY=()
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+
+	case $prev in
+	-c|--config)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	-a|--algorithm)
+		COMPREPLY=($(compgen -W 'rsa-sha256 ed25519-sha256' -- "$cur"))
+		return
+		;;
+	-C|--canonicalization)
+		COMPREPLY=($(compgen -W 'relaxed/relaxed relaxed/simple
+		    simple/relaxed simple/simple' -- "$cur"))
+		return
+		;;
+	-k|--key)
+		case $cur in
+		file:*)
+			COMPREPLY=($(compgen -P file: -f -- "${cur#file:}"))
+			;;
+		env:*)
+			COMPREPLY=($(compgen -P env: -e -- "${cur#env:}"))
+			;;
+		/*)
+			COMPREPLY=($(compgen -f -- "$cur"))
+			;;
+		*)
+			COMPREPLY=($(compgen -W 'file: env: vault:' -- "$cur"))
+			compopt -o nospace 2>/dev/null
+			;;
+		esac
+		return
+		;;
+	-d|--domain|-s|--selector|-i|--identity|--timestamp|--expire|--headers)
+		return
+		;;
+	esac
+
+	COMPREPLY=($(compgen -W '-d --domain -s --selector -a --algorithm
+	    -k --key -c --config -C --canonicalization -i --identity
+	    --timestamp --expire --headers --oversign --body-length
+	    --require-signature -h --help' -- "$cur"))
+}
+complete -F _kmta_sign kmta-sign
