@@ -14,6 +14,13 @@
 #define MAX_ATTEMPTS 3
 #define BACKOFF_MS 200
 
+/*
+ * One easy handle per process, reset before each request: curl keeps its
+ * connection and TLS session caches across resets, so a second request to
+ * the same server reuses the connection. NOTE: not safe for threads.
+ */
+static CURL *http_handle;
+
 struct http_sink {
 	struct http_response *resp;
 	size_t max;
@@ -320,13 +327,16 @@ http_request(const struct http_options *opt, const char *method,
 	register_tls_digests();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return kmta_err_set(err, EX_SOFTWARE, "curl_global_init failed");
-	curl = curl_easy_init();
+	if (http_handle == NULL)
+		http_handle = curl_easy_init();
+	else
+		curl_easy_reset(http_handle);
+	curl = http_handle;
 	hdrs = build_headers(headers);
 	if (opt->resolve != NULL)
 		resolve = build_resolve(opt->resolve);
 	if (curl == NULL || hdrs == NULL ||
 	    (opt->resolve != NULL && resolve == NULL)) {
-		curl_easy_cleanup(curl);
 		free_headers(hdrs);
 		curl_slist_free_all(resolve);
 		return kmta_err_set(err, EX_OSERR, "%s: out of memory", url);
@@ -338,10 +348,21 @@ http_request(const struct http_options *opt, const char *method,
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
 	rc = run_attempts(curl, opt, url, &sink, detail, err);
 
-	curl_easy_cleanup(curl);
+	/* The handle keeps pointers to these lists until the next reset. */
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(curl, CURLOPT_RESOLVE, NULL);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
 	free_headers(hdrs);
 	curl_slist_free_all(resolve);
 	if (rc == -1)
 		http_response_free(resp);
 	return rc;
+}
+
+void
+http_cleanup(void)
+{
+	if (http_handle != NULL)
+		curl_easy_cleanup(http_handle);
+	http_handle = NULL;
 }

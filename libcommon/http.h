@@ -60,6 +60,9 @@ int http_request(const struct http_options *opt, const char *method,
 /* Wipe and release a response; safe on a zeroed struct. */
 void http_response_free(struct http_response *resp);
 
+/* Close the connections kept between requests. */
+void http_cleanup(void);
+
 /* Return true when a status is one that http_request() retries. */
 bool http_status_retryable(long status);
 

@@ -160,6 +160,7 @@ vault_cleanup(void)
 		if (cache[i].data != NULL)
 			cache_drop(&cache[i]);
 	vault_client_free();
+	http_cleanup();
 }
 
 /* Read a secret's data object through the cache (a new reference). */

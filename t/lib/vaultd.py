@@ -178,6 +178,9 @@ class Vault:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "vaultd-test-double"
+    # Headers and body go out in two writes; without TCP_NODELAY the body
+    # waits for the client's delayed ACK, about 40 ms per reply on Linux.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         pass
