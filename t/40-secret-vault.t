@@ -52,6 +52,10 @@ ok((grep { $_ eq 'GET /v1/sys/internal/ui/mounts/secret/dkim/example.com' } @log
 ok((grep { $_ eq 'GET /v1/secret/data/dkim/example.com' } @log),
     'kv2 read goes to MOUNT/data/PATH');
 
+my $log = slurp("$TMP/main.log");
+unlike($log, qr/"x_vault_request": false/, 'every request sends X-Vault-Request: true');
+unlike($log, qr/"token": false/, 'every request sends X-Vault-Token');
+
 # A mount whose path has two segments is found through the mount lookup.
 $r = get(['vault:team/kv2/app']);
 is($r->{out}, 'deep-mount', 'kv2 mount with a two-segment path');
