@@ -67,6 +67,9 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "domain", "port", KMTA_CONF_UINT, NULL, NULL },
 	{ "domain", "tls", KMTA_CONF_ENUM, TLS_LEVELS, NULL },
 	{ "domain", "implicit_tls", KMTA_CONF_BOOL, NULL, NULL },
+	{ "domain", "auth_username", KMTA_CONF_STRING, NULL, NULL },
+	{ "domain", "auth_password", KMTA_CONF_KEYSOURCE, NULL, NULL },
+	{ "domain", "auth_allow_unverified", KMTA_CONF_BOOL, NULL, NULL },
 
 	{ NULL, NULL, KMTA_CONF_STRING, NULL, NULL },
 };

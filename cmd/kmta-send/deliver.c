@@ -64,16 +64,25 @@ log_host_failure(const char *domain, const struct rcpt *last)
 /* Read the [domain] settings that shape every session to domain. */
 static int
 dest_policy_load(const struct send_opts *o, const char *domain, int port,
-    struct dest_policy *p)
+    struct dest_policy *p, struct rcpt *last)
 {
 	const char *level = kmta_conf_domain_str(o->conf, domain, "tls",
 	    "opportunistic");
+	struct kmta_err err = { 0 };
 
+	memset(p, 0, sizeof(*p));
 	if (tls_level_parse(level, &p->level) == -1)
-		return -1;
+		kmta_err_set(&err, EX_CONFIG, "tls: invalid level \"%s\"",
+		    level);
 	p->implicit_tls = kmta_conf_domain_bool(o->conf, domain,
 	    "implicit_tls", port == 465);
-	return 0;
+	if (err.code == 0 && auth_policy_load(o, domain, p, &err) == 0)
+		return 0;
+
+	kmta_error("%s", err.msg);
+	rcpt_set(last, OUTCOME_DEFERRED, 0, "4.7.0", "", err.msg);
+	last->policy_refused = err.code == EX_NOPERM;
+	return -1;
 }
 
 /* Try one address; return true when no other address need be tried. */
@@ -111,7 +120,7 @@ deliver_domain(const struct send_opts *o, struct envelope *envs,
 {
 	char addrs[ROUTE_ADDRS_MAX][64], esc[SEND_ESC_MAX];
 	struct kmta_err err = { 0 };
-	struct dest_policy policy;
+	struct dest_policy policy = { 0 };
 	struct rcpt last;
 	struct route r;
 	size_t h, a, n;
@@ -124,9 +133,16 @@ deliver_domain(const struct send_opts *o, struct envelope *envs,
 		return;
 	}
 
+	/* Every host of a route shares the port: one relay, or [domain] port. */
+	if (r.nhosts > 0 && dest_policy_load(o, domain, r.hosts[0].port,
+	    &policy, &last) == -1) {
+		auth_policy_free(&policy);
+		route_free(&r);
+		pending_set(envs, nenvs, domain, &last);
+		return;
+	}
+
 	for (h = 0; h < r.nhosts && any_pending(envs, nenvs, domain); h++) {
-		if (dest_policy_load(o, domain, r.hosts[h].port, &policy) == -1)
-			break;
 		if (route_addresses(o, &r.hosts[h], addrs, &n, esc,
 		    &err) == -1) {
 			rcpt_set_error(&last, NULL, &err, esc);
@@ -143,6 +159,7 @@ deliver_domain(const struct send_opts *o, struct envelope *envs,
 			break;
 	}
 	route_free(&r);
+	auth_policy_free(&policy);
 
 	if (any_pending(envs, nenvs, domain))
 		pending_set(envs, nenvs, domain, &last);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "harden.h"
 #include "log.h"
 #include "send.h"
 
@@ -180,6 +181,12 @@ main(int argc, char **argv)
 	int rc;
 
 	kmta_log_init("kmta-send");
+
+	/* An AUTH password may be loaded: keep it out of core dumps. */
+	if (harden_process(&err) == -1) {
+		kmta_error("%s", err.msg);
+		return err.code;
+	}
 	rc = cli_parse(argc, argv, &cli);
 	if (rc != -1)
 		return rc;

@@ -21,7 +21,7 @@
 
 #include "send.h"
 
-#define DNS_TIMEOUT_DEFAULT 5	/* seconds per query and server */
+#define DNS_TIMEOUT_DEFAULT 10	/* seconds per query and server */
 
 /* Add each "address[:port]" of [dns] name_servers to res. */
 static int

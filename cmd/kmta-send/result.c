@@ -39,6 +39,7 @@ rcpt_set(struct rcpt *r, enum outcome outcome, int code, const char *esc,
 	snprintf(r->text, sizeof(r->text), "%s", text != NULL && text[0] !=
 	    '\0' ? text : "(no text)");
 	r->tls[0] = '\0';
+	r->policy_refused = false;
 }
 
 void
@@ -51,6 +52,7 @@ rcpt_set_from(struct rcpt *r, const struct rcpt *from)
 	memcpy(r->host, from->host, sizeof(r->host));
 	memcpy(r->text, from->text, sizeof(r->text));
 	memcpy(r->tls, from->tls, sizeof(r->tls));
+	r->policy_refused = from->policy_refused;
 }
 
 static const char *
@@ -83,13 +85,14 @@ result_print(const struct envelope *env)
 }
 
 /*
- * 0 when every recipient was delivered, 75 when any was deferred (a retry
- * can still help), else 69 when any failed permanently.
+ * 77 when local policy held back any recipient, else 75 when any was
+ * deferred (a retry can still help), else 69 when any failed permanently,
+ * else 0: every recipient was delivered.
  */
 int
 result_exit_code(const struct envelope *envs, size_t nenvs)
 {
-	bool deferred = false, failed = false;
+	bool deferred = false, failed = false, refused = false;
 	size_t i, j;
 
 	for (i = 0; i < nenvs; i++)
@@ -98,7 +101,10 @@ result_exit_code(const struct envelope *envs, size_t nenvs)
 
 			deferred |= o == OUTCOME_DEFERRED || o == OUTCOME_PENDING;
 			failed |= o == OUTCOME_FAILED;
+			refused |= envs[i].rcpts[j].policy_refused;
 		}
+	if (refused)
+		return EX_NOPERM;
 	if (deferred)
 		return EX_TEMPFAIL;
 	return failed ? EX_UNAVAILABLE : 0;

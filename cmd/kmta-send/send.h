@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "err.h"
+#include "keysource.h"
 #include "message.h"
 
 #define SEND_HOST_MAX 256	/* a DNS name with its NUL */
@@ -45,6 +46,7 @@ struct rcpt {
 	char host[SEND_PEER_MAX]; /* "NAME[ADDRESS]:PORT", or "" */
 	char text[SEND_TEXT_MAX];
 	char tls[128];		/* "tls=TLSv1.3 cipher=...", for the log */
+	bool policy_refused;	/* deferred by local policy: exit 77 */
 };
 
 /* One SMTP reply: the code, the enhanced status code and the joined text. */
@@ -91,6 +93,9 @@ struct smtp_conn {
 	bool ext_pipelining;
 	bool ext_size;
 	unsigned long size_max;	/* 0 when SIZE gives no limit */
+	bool auth_plain;	/* AUTH PLAIN offered (RFC 4616) */
+	bool auth_login;	/* AUTH LOGIN offered */
+	bool tls_verified;	/* the peer's certificate passed verification */
 };
 
 /* Settings of one delivery, from the config and the command line. */
@@ -170,7 +175,17 @@ size_t body_longest_line(const struct kmta_message *m, size_t *lineno);
 struct dest_policy {
 	enum tls_level level;
 	bool implicit_tls;	/* TLS from the first byte (RFC 8314, port 465) */
+	const char *auth_username;	/* NULL: no SMTP AUTH */
+	struct kmta_secret auth_password;
+	bool auth_allow_unverified;	/* AUTH without verified TLS */
 };
+
+/* auth.c */
+int auth_policy_load(const struct send_opts *o, const char *domain,
+    struct dest_policy *p, struct kmta_err *err);
+void auth_policy_free(struct dest_policy *p);
+int session_auth(struct smtp_conn *c, const struct send_opts *o,
+    const struct dest_policy *p, struct rcpt *last);
 
 /* session.c */
 enum session_status {

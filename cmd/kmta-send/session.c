@@ -59,6 +59,27 @@ ext_clear(struct smtp_conn *c)
 	c->ext_starttls = c->ext_8bitmime = c->ext_smtputf8 = false;
 	c->ext_pipelining = c->ext_size = false;
 	c->size_max = 0;
+	c->auth_plain = c->auth_login = false;
+}
+
+/* Record the SASL mechanisms after "AUTH" this client can use. */
+static void
+ehlo_parse_auth(struct smtp_conn *c, const char *mechs)
+{
+	size_t len;
+
+	while (*mechs == ' ' || *mechs == '=')
+		mechs++;
+	while (*mechs != '\0' && *mechs != '\n') {
+		len = strcspn(mechs, " \n");
+		if (len == 5 && strncasecmp(mechs, "PLAIN", len) == 0)
+			c->auth_plain = true;
+		if (len == 5 && strncasecmp(mechs, "LOGIN", len) == 0)
+			c->auth_login = true;
+		mechs += len;
+		while (*mechs == ' ')
+			mechs++;
+	}
 }
 
 /* Record the EHLO keywords this client uses (RFC 5321 section 4.1.1.1). */
@@ -82,6 +103,8 @@ ehlo_parse(struct smtp_conn *c, const struct smtp_reply *r)
 			c->ext_smtputf8 = true;
 		else if (len == 10 && strncasecmp(kw, "PIPELINING", len) == 0)
 			c->ext_pipelining = true;
+		else if (len == 4 && strncasecmp(kw, "AUTH", len) == 0)
+			ehlo_parse_auth(c, kw + 4);
 		else if (len == 4 && strncasecmp(kw, "SIZE", len) == 0) {
 			c->ext_size = true;
 			if (kw[4] == ' ')
@@ -182,6 +205,7 @@ session_open(struct smtp_conn *c, const struct send_opts *o,
 	struct kmta_err err = { 0 };
 	struct smtp_reply r;
 	enum tls_level level = p->level;
+	int rc;
 
 	conn_set_timeout(c, session_timeout(o, TIMEOUT_GREETING));
 	if (p->implicit_tls) {
@@ -204,7 +228,10 @@ session_open(struct smtp_conn *c, const struct send_opts *o,
 	}
 	if (session_hello(c, o, last) == -1)
 		return SESSION_NEXT_HOST;
-	return session_starttls(c, o, p, last);
+	rc = session_starttls(c, o, p, last);
+	if (rc != 0)
+		return rc;
+	return session_auth(c, o, p, last);
 }
 
 static void

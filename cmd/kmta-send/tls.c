@@ -134,8 +134,11 @@ tls_start(struct smtp_conn *c, const struct send_opts *o,
 		ERR_clear_error();
 		errno = 0;
 		rc = SSL_connect(c->ssl);
-		if (rc == 1)
+		if (rc == 1) {
+			c->tls_verified = verify &&
+			    SSL_get_verify_result(c->ssl) == X509_V_OK;
 			return 0;
+		}
 		e = SSL_get_error(c->ssl, rc);
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
 			return tls_fail(c, err);

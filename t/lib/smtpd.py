@@ -17,6 +17,10 @@ Scripted behaviour for client tests:
   --starttls-inject TEXT send TEXT as extra reply lines right after
                          "220 Ready to start TLS", in the same write
   --implicit-tls         TLS from the first byte (SMTPS, RFC 8314)
+  --auth USER:PASSWORD   accept AUTH PLAIN and LOGIN with these credentials
+                         (offered only inside TLS unless --auth-plaintext)
+  --auth-offer MECHS     advertise only these mechanisms, e.g. "LOGIN"
+  --ehlo-drop-in-tls KW  leave KW out of EHLO inside TLS only
 """
 import argparse
 import json
@@ -29,7 +33,7 @@ import sys
 import asyncio
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class ScriptedSMTP(SMTP):
@@ -83,7 +87,12 @@ class StoreHandler:
         if self.script is None:
             return responses
         drop = {k.upper() for k in self.script.ehlo_drop}
+        if session.ssl is not None or self.script.implicit_tls:
+            drop |= {k.upper() for k in self.script.ehlo_drop_in_tls}
         lines = [r[4:] for r in responses]
+        if self.script.auth_offer:
+            lines = [("AUTH " + self.script.auth_offer)
+                     if x.upper().startswith("AUTH ") else x for x in lines]
         kept = [lines[0]] + [x for x in lines[1:]
                              if x.split(" ")[0].upper() not in drop]
         kept[1:1] = self.script.ehlo_add
@@ -118,11 +127,28 @@ class StoreHandler:
                 session.ssl, dict) else None,
             "helo": session.host_name,
             "mail_options": envelope.mail_options,
+            "auth": session.auth_data.decode() if isinstance(
+                session.auth_data, bytes) else None,
         }
         with open(base + ".json", "w") as f:
             json.dump(meta, f)
         os.rename(base + ".eml.tmp", base + ".eml")
         return "250 2.0.0 Ok: stored as %04d" % self.count
+
+
+def auth_options(args):
+    """The aiosmtpd keyword arguments for --auth and --auth-plaintext."""
+    if not args.auth:
+        return {}
+    user, password = args.auth.encode().split(b":", 1)
+
+    def authenticator(server, session, envelope, mechanism, data):
+        if data.login == user and data.password == password:
+            return AuthResult(success=True, auth_data=data.login)
+        return AuthResult(success=False, handled=False)
+
+    return {"authenticator": authenticator,
+            "auth_require_tls": not args.auth_plaintext}
 
 
 def free_port(host):
@@ -148,6 +174,10 @@ def main():
     ap.add_argument("--drop-in-data", action="store_true")
     ap.add_argument("--starttls-inject")
     ap.add_argument("--implicit-tls", action="store_true")
+    ap.add_argument("--auth")
+    ap.add_argument("--auth-plaintext", action="store_true")
+    ap.add_argument("--auth-offer")
+    ap.add_argument("--ehlo-drop-in-tls", action="append", default=[])
     args = ap.parse_args()
 
     replies = {}
@@ -168,7 +198,8 @@ def main():
         handler, args, hostname=args.host, port=port,
         tls_context=None if implicit else tls, ssl_context=implicit,
         require_starttls=False, data_size_limit=args.data_size_limit,
-        decode_data=False, server_hostname="smtp.test")
+        decode_data=False, server_hostname="smtp.test",
+        **auth_options(args))
     controller.start()
 
     tmp = args.port_file + ".tmp"
