@@ -69,4 +69,26 @@ ok "bounce reports both recipients" sh -c \
     "grep -q 'Final-Recipient: rfc822; later@example.net' '$T/mx.mail/0003.eml' &&
      grep -q 'Final-Recipient: rfc822; bad@example.net' '$T/mx.mail/0003.eml'"
 is "queue empty" "$(ls "$Q/env" | wc -l)" 0
+
+# Batches: one kmta-send --batch per destination domain, whatever the
+# number of messages, so they can share a connection.
+cat >"$T/counting-send" <<EOF2
+#!/bin/sh
+echo "\$*" >>"$T/invocations"
+exec "$KMTA_BIN/kmta-send" "\$@"
+EOF2
+chmod 755 "$T/counting-send"
+: >"$T/invocations"
+chmod 666 "$T/invocations"
+for n in 1 2 3; do
+	message "batch-$n" | kq add -f app@example.com "r$n@example.net" \
+	    >/dev/null 2>&1
+done
+message batch-4 | kq add -f app@example.com r4@example.org >/dev/null 2>&1
+KMTA_SEND="$T/counting-send" kq run 2>/dev/null
+is "four messages, two domains: two kmta-send runs" \
+    "$(wc -l <"$T/invocations" | tr -d ' ')" 2
+ok "kmta-send runs in batch mode" grep -q -- "--batch" "$T/invocations"
+is "all four delivered" "$(mail_count mx)" 7
+is "queue empty after the batch" "$(ls "$Q/env" | wc -l)" 0
 done_testing

@@ -1,7 +1,5 @@
-/* Running kmta-send for one message and recording what it reports. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +8,9 @@
 #include <unistd.h>
 
 #include "add.h"
+#include "buf.h"
 #include "deliver.h"
+#include "fsio.h"
 #include "log.h"
 
 const char *
@@ -37,104 +37,82 @@ deliver_program(void)
 	return "kmta-send";
 }
 
-/* argv for kmta-send: [-c CONF] -f SENDER RCPT... for pending recipients. */
-static char **
-build_argv(const struct envelope *env, const char *conf_path)
+static bool
+is_pending(const struct rcpt *r)
 {
-	char **argv = calloc(env->nrcpts + 7, sizeof(*argv));
-	size_t i, n = 0;
-
-	if (argv == NULL)
-		return NULL;
-	argv[n++] = (char *)deliver_program();
-	if (conf_path != NULL) {
-		argv[n++] = "-c";
-		argv[n++] = (char *)conf_path;
-	}
-	argv[n++] = "-f";
-	argv[n++] = env->sender[0] != '\0' ? (char *)env->sender : "<>";
-	argv[n++] = "--";
-	for (i = 0; i < env->nrcpts; i++)
-		if (env->rcpts[i].state == RCPT_QUEUED ||
-		    env->rcpts[i].state == RCPT_DEFERRED)
-			argv[n++] = env->rcpts[i].addr;
-	argv[n] = NULL;
-	return argv;
+	return r->state == RCPT_QUEUED || r->state == RCPT_DEFERRED;
 }
 
-static pid_t
-spawn(char **argv, int in_fd, int out_fd)
+/*
+ * The batch list for one domain: a line per message with pending
+ * recipients there, MESSAGE-FILE TAB SENDER TAB RCPT..., as kmta-send
+ * --batch reads it.
+ */
+static int
+batch_list(const struct deliver_item *items, size_t n, const char *domain,
+    struct kmta_buf *list)
 {
-	pid_t pid = fork();
+	const struct envelope *env;
+	size_t i, j, in_line;
+	int rc = 0;
 
-	if (pid != 0)
-		return pid;
-	if (dup2(in_fd, STDIN_FILENO) == -1 ||
-	    dup2(out_fd, STDOUT_FILENO) == -1)
-		_exit(EX_OSERR);
-	execvp(argv[0], argv);
-	fprintf(stderr, "kmta-queue: run %s: %s\n", argv[0], strerror(errno));
-	_exit(EX_UNAVAILABLE);
+	for (i = 0; i < n && rc == 0; i++) {
+		env = &items[i].env;
+		in_line = 0;
+		for (j = 0; j < env->nrcpts && rc == 0; j++) {
+			if (!is_pending(&env->rcpts[j]) || strcasecmp(domain,
+			    address_domain(env->rcpts[j].addr)) != 0)
+				continue;
+			if (in_line++ == 0)
+				rc = kmta_buf_printf(list, "%s\t%s", items[i].path,
+				    env->sender[0] ? env->sender : "<>");
+			if (rc == 0)
+				rc = kmta_buf_printf(list, "\t%s",
+				    env->rcpts[j].addr);
+		}
+		if (in_line > 0 && rc == 0)
+			rc = kmta_buf_puts(list, "\n");
+	}
+	return rc;
 }
 
 static void
-record_result(struct envelope *env, const struct send_result *res,
-    bool *reported, time_t now)
+record_result(struct deliver_item *items, size_t n,
+    const struct send_result *res, time_t now)
 {
 	char addr[QUEUE_ADDR_MAX];
 	struct rcpt *r;
-	size_t i;
+	size_t i, j;
 
 	snprintf(addr, sizeof(addr), "%s", res->rcpt);
 	add_strip_brackets(addr);
-	for (i = 0; i < env->nrcpts; i++) {
-		r = &env->rcpts[i];
-		if (reported[i] || strcasecmp(r->addr, addr) != 0 ||
-		    (r->state != RCPT_QUEUED && r->state != RCPT_DEFERRED))
+	for (i = 0; i < n; i++) {
+		if (strcmp(items[i].path, res->msgref) != 0)
 			continue;
-		reported[i] = true;
-		r->state = res->outcome == SEND_DELIVERED ? RCPT_DELIVERED :
-		    res->outcome == SEND_FAILED ? RCPT_FAILED : RCPT_DEFERRED;
-		r->attempts++;
-		r->last_attempt = now;
-		snprintf(r->code, sizeof(r->code), "%s", res->code);
-		snprintf(r->esc, sizeof(r->esc), "%s", res->esc);
-		snprintf(r->host, sizeof(r->host), "%s", res->host);
-		snprintf(r->text, sizeof(r->text), "%s", res->text);
-		return;
+		for (j = 0; j < items[i].env.nrcpts; j++) {
+			r = &items[i].env.rcpts[j];
+			if (items[i].reported[j] || !is_pending(r) ||
+			    strcasecmp(r->addr, addr) != 0)
+				continue;
+			items[i].reported[j] = true;
+			r->state = res->outcome == SEND_DELIVERED ?
+			    RCPT_DELIVERED : res->outcome == SEND_FAILED ?
+			    RCPT_FAILED : RCPT_DEFERRED;
+			r->attempts++;
+			r->last_attempt = now;
+			snprintf(r->code, sizeof(r->code), "%s", res->code);
+			snprintf(r->esc, sizeof(r->esc), "%s", res->esc);
+			snprintf(r->host, sizeof(r->host), "%s", res->host);
+			snprintf(r->text, sizeof(r->text), "%s", res->text);
+			return;
+		}
 	}
-	kmta_warn("queue_id=%s kmta-send reported an unknown recipient: %s",
-	    env->id, addr);
-}
-
-/* Pending recipients that got no result line are deferred. */
-static void
-defer_unreported(struct envelope *env, const bool *reported, int status,
-    time_t now)
-{
-	struct rcpt *r;
-	size_t i;
-
-	for (i = 0; i < env->nrcpts; i++) {
-		r = &env->rcpts[i];
-		if (reported[i] || (r->state != RCPT_QUEUED &&
-		    r->state != RCPT_DEFERRED))
-			continue;
-		r->state = RCPT_DEFERRED;
-		r->attempts++;
-		r->last_attempt = now;
-		r->code[0] = r->esc[0] = r->host[0] = '\0';
-		if (status > 128)
-			snprintf(r->text, sizeof(r->text), "kmta-send killed "
-			    "by signal %d, no result", status - 128);
-		else
-			snprintf(r->text, sizeof(r->text), "kmta-send exited "
-			    "with status %d, no result", status);
-	}
+	kmta_warn("kmta-send reported an unknown message or recipient: "
+	    "%s <%s>", res->msgref, addr);
 }
 
 static void
-read_results(int fd, struct envelope *env, bool *reported, time_t now)
+read_results(int fd, struct deliver_item *items, size_t n, time_t now)
 {
 	struct send_result res;
 	char *line = NULL;
@@ -147,10 +125,9 @@ read_results(int fd, struct envelope *env, bool *reported, time_t now)
 	}
 	while (getline(&line, &cap, fp) != -1) {
 		if (send_result_parse(line, &res) == 0)
-			record_result(env, &res, reported, now);
+			record_result(items, n, &res, now);
 		else
-			kmta_warn("queue_id=%s invalid result line from "
-			    "kmta-send ignored", env->id);
+			kmta_warn("invalid result line from kmta-send ignored");
 	}
 	free(line);
 	fclose(fp);
@@ -169,47 +146,160 @@ wait_status(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-int
-deliver_message(struct queue *q, struct envelope *env, const char *conf_path,
-    time_t now, struct kmta_err *err)
+/* Run kmta-send [-c CONF] --batch with list_fd on its standard input. */
+static int
+run_kmta_send(int list_fd, const char *conf_path, struct deliver_item *items,
+    size_t n, time_t now, struct kmta_err *err)
 {
-	char path[64], **argv = NULL;
-	int in_fd = -1, pipe_fd[2] = { -1, -1 }, status = -1;
-	bool *reported = calloc(env->nrcpts, sizeof(*reported));
+	char *argv[5];
+	int out[2], argc = 0;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "msg/%s", env->id);
-	argv = build_argv(env, conf_path);
-	if (reported == NULL || argv == NULL) {
-		kmta_err_set(err, EX_OSERR, "out of memory");
-		goto out;
+	argv[argc++] = (char *)deliver_program();
+	if (conf_path != NULL) {
+		argv[argc++] = "-c";
+		argv[argc++] = (char *)conf_path;
 	}
-	in_fd = openat(q->dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (in_fd == -1 || pipe2(pipe_fd, O_CLOEXEC) == -1) {
-		kmta_err_set(err, kmta_errno_code(errno), "queue id %s: %s",
-		    env->id, strerror(errno));
-		goto out;
+	argv[argc++] = "--batch";
+	argv[argc] = NULL;
+
+	if (pipe2(out, O_CLOEXEC) == -1)
+		return kmta_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		if (dup2(list_fd, STDIN_FILENO) == -1 ||
+		    dup2(out[1], STDOUT_FILENO) == -1)
+			_exit(EX_OSERR);
+		execvp(argv[0], argv);
+		fprintf(stderr, "kmta-queue: run %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(EX_UNAVAILABLE);
+	}
+	close(out[1]);
+	if (pid == -1) {
+		close(out[0]);
+		return kmta_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
+	}
+	read_results(out[0], items, n, now);
+	return wait_status(pid);
+}
+
+/* The batch list goes through an unnamed file in tmp/, so that neither
+ * side of a pipe can block the other while kmta-send reads its input. */
+static int
+deliver_domain(struct queue *q, struct deliver_item *items, size_t n,
+    const char *domain, const char *conf_path, time_t now,
+    struct kmta_err *err)
+{
+	struct kmta_buf list = { 0 };
+	int fd, status = -1;
+	size_t i;
+
+	if (batch_list(items, n, domain, &list) == -1) {
+		kmta_buf_free(&list);
+		return kmta_err_set(err, EX_OSERR, "out of memory");
+	}
+	fd = openat(q->dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd == -1 || kmta_write_all(fd, list.data, list.len, "batch list",
+	    err) == -1 || lseek(fd, 0, SEEK_SET) == -1) {
+		if (fd != -1)
+			close(fd);
+		kmta_buf_free(&list);
+		return kmta_err_set(err, kmta_errno_code(errno),
+		    "batch list in %s/tmp: %s", q->path, strerror(errno));
+	}
+	kmta_buf_free(&list);
+	status = run_kmta_send(fd, conf_path, items, n, now, err);
+	close(fd);
+	for (i = 0; i < n; i++)
+		items[i].status = status;
+	return status == -1 ? -1 : 0;
+}
+
+/* Defer the pending recipients that got no result line. */
+static void
+defer_unreported(struct deliver_item *item, time_t now)
+{
+	struct rcpt *r;
+	size_t i;
+
+	for (i = 0; i < item->env.nrcpts; i++) {
+		r = &item->env.rcpts[i];
+		if (item->reported[i] || !is_pending(r))
+			continue;
+		r->state = RCPT_DEFERRED;
+		r->attempts++;
+		r->last_attempt = now;
+		r->code[0] = r->esc[0] = r->host[0] = '\0';
+		if (item->status > 128)
+			snprintf(r->text, sizeof(r->text), "kmta-send killed "
+			    "by signal %d, no result", item->status - 128);
+		else
+			snprintf(r->text, sizeof(r->text), "kmta-send exited "
+			    "with status %d, no result", item->status);
+	}
+}
+
+/* The next domain with a pending unreported recipient, or NULL. */
+static const char *
+next_domain(const struct deliver_item *items, size_t n, bool **done)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < items[i].env.nrcpts; j++)
+			if (!done[i][j] && is_pending(&items[i].env.rcpts[j]))
+				return address_domain(items[i].env.rcpts[j].addr);
+	return NULL;
+}
+
+/* Mark the recipients in domain as handed over. */
+static void
+mark_domain(const struct deliver_item *items, size_t n, bool **done,
+    const char *domain)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < items[i].env.nrcpts; j++)
+			if (strcasecmp(domain, address_domain(
+			    items[i].env.rcpts[j].addr)) == 0)
+				done[i][j] = true;
+}
+
+int
+deliver_batch(struct queue *q, struct deliver_item *items, size_t n,
+    const char *conf_path, time_t now, struct kmta_err *err)
+{
+	char domain[QUEUE_ADDR_MAX];
+	const char *next;
+	bool **done = calloc(n, sizeof(*done));
+	size_t i, runs = 0, failed = 0;
+
+	for (i = 0; done != NULL && i < n; i++)
+		if ((done[i] = calloc(items[i].env.nrcpts + 1, 1)) == NULL)
+			break;
+	if (done == NULL || i < n) {
+		for (; done != NULL && i > 0; i--)
+			free(done[i - 1]);
+		free(done);
+		return kmta_err_set(err, EX_OSERR, "out of memory");
 	}
 
-	pid = spawn(argv, in_fd, pipe_fd[1]);
-	close(pipe_fd[1]);
-	pipe_fd[1] = -1;
-	if (pid == -1) {
-		kmta_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
-		goto out;
+	while ((next = next_domain(items, n, done)) != NULL) {
+		snprintf(domain, sizeof(domain), "%s", next);
+		mark_domain(items, n, done, domain);
+		runs++;
+		if (deliver_domain(q, items, n, domain, conf_path, now,
+		    err) == -1) {
+			kmta_error("deliver to %s: %s", domain, err->msg);
+			failed++;
+		}
 	}
-	read_results(pipe_fd[0], env, reported, now);
-	pipe_fd[0] = -1;
-	status = wait_status(pid);
-	defer_unreported(env, reported, status, now);
-out:
-	if (pipe_fd[0] != -1)
-		close(pipe_fd[0]);
-	if (pipe_fd[1] != -1)
-		close(pipe_fd[1]);
-	if (in_fd != -1)
-		close(in_fd);
-	free(argv);
-	free(reported);
-	return status;
+	for (i = 0; i < n; i++) {
+		defer_unreported(&items[i], now);
+		free(done[i]);
+	}
+	free(done);
+	return runs > 0 && failed == runs ? -1 : 0;
 }

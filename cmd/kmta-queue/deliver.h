@@ -1,8 +1,19 @@
-/* Handing a queued message to kmta-send and reading its results. */
+/*
+ * Handing queued messages to kmta-send and recording its results.
+ * Messages go in batches, one kmta-send --batch per destination domain,
+ * so that kmta-send can deliver them over shared connections.
+ */
 #ifndef KMTA_QUEUE_DELIVER_H
 #define KMTA_QUEUE_DELIVER_H
 
+#include <limits.h>
+
 #include "queue.h"
+
+/* Messages a runner locks and hands over at a time.
+ * NOTE: a fixed size, not measured; there is no per-domain connection
+ * limit either, so -j N may open N connections to one domain. */
+#define DELIVER_BATCH_MAX 100
 
 enum send_outcome {
 	SEND_DELIVERED,
@@ -13,12 +24,21 @@ enum send_outcome {
 /* One result line of kmta-send, split into its 7 tab-separated fields. */
 struct send_result {
 	enum send_outcome outcome;
-	char msgref[64];
+	char msgref[PATH_MAX];
 	char rcpt[QUEUE_ADDR_MAX];
 	char code[4];
 	char esc[16];
 	char host[QUEUE_HOST_MAX];
 	char text[QUEUE_TEXT_MAX];
+};
+
+/* A locked message that is due, with what kmta-send reported for it. */
+struct deliver_item {
+	struct envelope env;
+	int lock_fd;
+	char path[PATH_MAX];	/* absolute path of msg/ID: the MSGREF */
+	bool *reported;		/* per recipient: a result line came */
+	int status;		/* exit status of the last kmta-send for it */
 };
 
 /* Parse one line (without its newline); return 0, or -1 if malformed. */
@@ -31,12 +51,12 @@ int send_result_parse(const char *line, struct send_result *res);
 const char *deliver_program(void);
 
 /*
- * Run kmta-send for the pending recipients of env with msg/ID on its
- * standard input, and record each result line in env. A pending
- * recipient without a result line becomes deferred. Return kmta-send's
- * exit status (or 128 + signal), or -1 when it could not be started.
+ * Deliver the pending recipients of items[0..n) through kmta-send
+ * --batch, one run per destination domain, and record every result in
+ * the items' envelopes. Pending recipients without a result line become
+ * deferred. Return -1 only when no kmta-send could be started at all.
  */
-int deliver_message(struct queue *q, struct envelope *env,
+int deliver_batch(struct queue *q, struct deliver_item *items, size_t n,
     const char *conf_path, time_t now, struct kmta_err *err);
 
 #endif

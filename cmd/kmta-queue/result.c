@@ -54,7 +54,9 @@ send_result_parse(const char *line, struct send_result *res)
 	    &res->outcome) == -1 || len[2] == 0)
 		return -1;
 
-	copy_field(res->msgref, sizeof(res->msgref), start[1], len[1]);
+	/* The MSGREF is our own file name, matched byte for byte. */
+	snprintf(res->msgref, sizeof(res->msgref), "%.*s", (int)len[1],
+	    start[1]);
 	copy_field(res->rcpt, sizeof(res->rcpt), start[2], len[2]);
 	copy_field(res->code, sizeof(res->code), start[3], len[3]);
 	copy_field(res->esc, sizeof(res->esc), start[4], len[4]);

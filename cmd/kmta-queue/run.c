@@ -22,6 +22,15 @@ run_backoff(const struct queue *q, int attempts)
 	return wait < q->max_backoff ? wait : q->max_backoff;
 }
 
+/* Log a queue error and keep the first one for the exit status. */
+static void
+note_error(struct run_stats *stats, const struct kmta_err *err)
+{
+	kmta_error("%s", err->msg);
+	if (stats->errors++ == 0)
+		stats->first_error = *err;
+}
+
 static void
 log_results(const struct envelope *env, const struct envelope *before)
 {
@@ -89,63 +98,121 @@ finish(struct queue *q, const struct envelope *env, time_t now,
 	return 0;
 }
 
+/* Save a message's new state, or finish it when nothing is pending. */
 static int
-process(struct queue *q, struct envelope *env, const struct run_options *opt,
+settle(struct queue *q, struct envelope *env, const struct envelope *before,
     time_t now, struct run_stats *stats, struct kmta_err *err)
 {
-	struct envelope before = *env;
-	int status = 0;
-
-	before.rcpts = malloc(env->nrcpts * sizeof(*env->rcpts));
-	if (before.rcpts == NULL)
-		return kmta_err_set(err, EX_OSERR, "out of memory");
-	memcpy(before.rcpts, env->rcpts, env->nrcpts * sizeof(*env->rcpts));
-
-	if (now - env->arrival >= q->max_age) {
-		expire(env, q, now);
-	} else {
-		status = deliver_message(q, env, opt->conf_path, now, err);
-		stats->messages++;
-		env->attempts++;
-	}
-	log_results(env, &before);
-	free(before.rcpts);
-	if (status == -1)
-		return -1;
-
+	log_results(env, before);
 	if (envelope_pending(env) == 0)
 		return finish(q, env, now, stats, err);
 	env->next_attempt = now + run_backoff(q, env->attempts);
 	return store_save_envelope(q, env, err);
 }
 
-/* Lock, reload and deliver one message if it is due. */
-static int
-run_message(struct queue *q, const char *id, const struct run_options *opt,
-    struct run_stats *stats, struct kmta_err *err)
+static void
+item_free(struct deliver_item *item)
 {
-	struct envelope env;
-	time_t now;
-	int lock_fd, rc = 0;
+	envelope_free(&item->env);
+	free(item->reported);
+	if (item->lock_fd != -1)
+		close(item->lock_fd);
+	item->lock_fd = -1;
+}
 
-	if (store_lock(q, id, false, &lock_fd, err) == -1) {
-		if (err->code == EX_TEMPFAIL)
-			stats->locked++;
+/*
+ * Lock message id and load its envelope under the lock, because another
+ * runner may have delivered or rescheduled it since the directory scan.
+ * Return 1 when the message is due and now belongs to item, 0 when it is
+ * to be left alone, -1 on a queue error.
+ */
+static int
+take_message(struct queue *q, const char *id, const struct run_options *opt,
+    time_t now, struct deliver_item *item, struct run_stats *stats,
+    struct kmta_err *err)
+{
+	memset(item, 0, sizeof(*item));
+	if (store_lock(q, id, false, &item->lock_fd, err) == -1) {
+		stats->locked += err->code == EX_TEMPFAIL;
 		/* EX_NOINPUT means another runner finished it meanwhile. */
 		return err->code == EX_TEMPFAIL || err->code == EX_NOINPUT ?
 		    0 : -1;
 	}
-	/* Read the envelope under the lock, because another runner may
-	 * have delivered or rescheduled the message since the scan. */
-	if (store_load_envelope(q, id, &env, err) == -1) {
-		close(lock_fd);
+	if (store_load_envelope(q, id, &item->env, err) == -1) {
+		close(item->lock_fd);
 		return err->code == EX_NOINPUT ? 0 : -1;
 	}
-	now = queue_now();
-	if (!env.hold && (opt->ignore_schedule || env.next_attempt <= now))
-		rc = process(q, &env, opt, now, stats, err);
-	envelope_free(&env);
-	close(lock_fd);
+	if (item->env.hold || (!opt->ignore_schedule &&
+	    item->env.next_attempt > now)) {
+		item_free(item);
+		return 0;
+	}
+	item->reported = calloc(item->env.nrcpts, sizeof(*item->reported));
+	if (item->reported == NULL) {
+		item_free(item);
+		return kmta_err_set(err, EX_OSERR, "out of memory");
+	}
+	snprintf(item->path, sizeof(item->path), "%s/msg/%s", q->path, id);
+	return 1;
+}
+
+/* Expire the message of item if it is past max_age; return 1 if so. */
+static int
+expire_if_old(struct queue *q, struct deliver_item *item, time_t now,
+    struct run_stats *stats, struct kmta_err *err, int *rc)
+{
+	struct envelope before = item->env;
+
+	if (now - item->env.arrival < q->max_age)
+		return 0;
+	before.rcpts = malloc(item->env.nrcpts * sizeof(*before.rcpts));
+	if (before.rcpts == NULL) {
+		*rc = kmta_err_set(err, EX_OSERR, "out of memory");
+		return 1;
+	}
+	memcpy(before.rcpts, item->env.rcpts,
+	    item->env.nrcpts * sizeof(*before.rcpts));
+	expire(&item->env, q, now);
+	*rc = settle(q, &item->env, &before, now, stats, err);
+	free(before.rcpts);
+	return 1;
+}
+
+/* Hand items[0..n) to kmta-send, then save or finish each of them. */
+static int
+deliver_items(struct queue *q, struct deliver_item *items, size_t n,
+    const struct run_options *opt, time_t now, struct run_stats *stats,
+    struct kmta_err *err)
+{
+	struct envelope *before = calloc(n, sizeof(*before));
+	struct kmta_err item_err = { 0 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; before != NULL && i < n; i++) {
+		before[i] = items[i].env;
+		before[i].rcpts = malloc(items[i].env.nrcpts *
+		    sizeof(*before[i].rcpts));
+		if (before[i].rcpts == NULL)
+			break;
+		memcpy(before[i].rcpts, items[i].env.rcpts,
+		    items[i].env.nrcpts * sizeof(*before[i].rcpts));
+	}
+	if (before == NULL || i < n)
+		rc = kmta_err_set(err, EX_OSERR, "out of memory");
+	else
+		rc = deliver_batch(q, items, n, opt->conf_path, now, err);
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		items[i].env.attempts++;
+		stats->messages++;
+		if (settle(q, &items[i].env, &before[i], now, stats,
+		    &item_err) == -1)
+			note_error(stats, &item_err);
+	}
+	for (i = 0; before != NULL && i < n; i++)
+		free(before[i].rcpts);
+	free(before);
 	return rc;
 }
 
@@ -153,9 +220,11 @@ int
 run_once(struct queue *q, const struct run_options *opt,
     struct run_stats *stats, struct kmta_err *err)
 {
-	struct kmta_err first = { 0 };
+	struct deliver_item *items;
 	char **ids;
-	size_t nids, i, removed;
+	size_t nids, i, j, removed, nitems = 0;
+	time_t now;
+	int rc;
 
 	if (store_clean_stale(q, RUN_STALE_AGE, &removed, err) == -1)
 		return -1;
@@ -164,20 +233,40 @@ run_once(struct queue *q, const struct run_options *opt,
 	if (queue_ids(q, &ids, &nids, err) == -1)
 		return -1;
 
-	for (i = 0; i < nids; i++) {
-		if (run_message(q, ids[i], opt, stats, err) == 0)
-			continue;
-		kmta_error("%s", err->msg);
-		stats->errors++;
-		if (first.code == 0)
-			first = *err;
+	items = calloc(DELIVER_BATCH_MAX, sizeof(*items));
+	if (items == NULL) {
+		queue_ids_free(ids, nids);
+		return kmta_err_set(err, EX_OSERR, "out of memory");
 	}
+	for (i = 0; i < nids || nitems > 0;) {
+		if (i < nids && nitems < DELIVER_BATCH_MAX) {
+			now = queue_now();
+			rc = take_message(q, ids[i++], opt, now, &items[nitems],
+			    stats, err);
+			if (rc == 1 && expire_if_old(q, &items[nitems], now,
+			    stats, err, &rc)) {
+				item_free(&items[nitems]);
+			} else if (rc == 1) {
+				nitems++;
+				continue;
+			}
+		} else {
+			rc = deliver_items(q, items, nitems, opt, queue_now(),
+			    stats, err);
+			for (j = 0; j < nitems; j++)
+				item_free(&items[j]);
+			nitems = 0;
+		}
+		if (rc == -1)
+			note_error(stats, err);
+	}
+	free(items);
 	queue_ids_free(ids, nids);
 	kmta_info("run done: sent=%zu removed=%zu bounces=%zu locked=%zu "
 	    "errors=%zu", stats->messages, stats->finished, stats->bounces,
 	    stats->locked, stats->errors);
-	if (first.code != 0) {
-		*err = first;
+	if (stats->errors > 0) {
+		*err = stats->first_error;
 		return -1;
 	}
 	return 0;

@@ -21,6 +21,7 @@ struct run_stats {
 	size_t finished;	/* left the queue */
 	size_t bounces;
 	size_t errors;		/* queue errors (not delivery failures) */
+	struct kmta_err first_error;
 };
 
 /* Seconds to wait after the given number of attempts. */
