@@ -106,7 +106,7 @@ is "MX refused: exit 0" "$RC" 0
 is "MX refused: next host took it" "$(result_field user@fallback.test 6)" \
     "mx2.order.test[127.0.0.3]:$port"
 ok "MX refused: first host logged" grep -q \
-    'relay=down.fallback.test\[127.0.0.4\].*next=yes' "$T/err"
+    'relay=down.fallback.test\[127.0.0.4\].*attempt=failed' "$T/err"
 
 send_run -c "$T/mx.conf" -f a@example.org user@busy.test
 is "MX 421 greeting: exit 0" "$RC" 0

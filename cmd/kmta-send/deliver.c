@@ -55,7 +55,7 @@ log_host_failure(const char *domain, const struct rcpt *last)
 	char reply[SEND_TEXT_MAX + 32];
 
 	reply_summary(last, reply, sizeof(reply));
-	kmta_info("domain=%s relay=%s %s status=%s next=yes reply=\"%s\"",
+	kmta_info("domain=%s relay=%s %s status=%s attempt=failed reply=\"%s\"",
 	    domain, last->host[0] != '\0' ? last->host : "none",
 	    last->tls[0] != '\0' ? last->tls : "tls=none",
 	    outcome_name(last->outcome), reply);
