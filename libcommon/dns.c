@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
-#include "dns.h"
+#include "dns_int.h"
 
 struct dns_server {
 	ldns_resolver *res;
@@ -16,6 +16,7 @@ struct dns_server {
 };
 
 struct kmta_dns {
+	ldns_rr_list *anchors;	/* set: validate in-process */
 	size_t count;
 	struct dns_server servers[KMTA_DNS_MAX_SERVERS];
 };
@@ -67,6 +68,9 @@ add_server(struct kmta_dns *dns, const char *addr, int port, long timeout,
 	ldns_resolver_set_retry(s->res, 2);
 	ldns_resolver_set_timeout(s->res, tv);
 	ldns_resolver_set_recursive(s->res, true);
+	if (dns->anchors != NULL)
+		ldns_resolver_set_dnssec_anchors(s->res,
+		    ldns_rr_list_clone(dns->anchors));
 	s->loopback = is_loopback(addr);
 	snprintf(s->label, sizeof(s->label), "%s%s%s:%d",
 	    strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "",
@@ -149,6 +153,12 @@ kmta_dns_open(const struct kmta_dns_options *opt, struct kmta_dns **out,
 		return kmta_err_set(err, EX_OSERR, "resolver: %s",
 		    strerror(errno));
 
+	if (opt->trust_anchor_file != NULL &&
+	    kmta_dns_load_anchors(opt->trust_anchor_file, &dns->anchors,
+	    err) == -1) {
+		free(dns);
+		return -1;
+	}
 	if (opt->name_servers != NULL && opt->name_servers[0] != '\0')
 		r = add_server_list(dns, opt->name_servers, timeout, err);
 	else
@@ -173,6 +183,7 @@ kmta_dns_close(struct kmta_dns *dns)
 		return;
 	for (i = 0; i < dns->count; i++)
 		ldns_resolver_deep_free(dns->servers[i].res);
+	ldns_rr_list_deep_free(dns->anchors);
 	free(dns);
 }
 
@@ -181,6 +192,8 @@ kmta_dns_ad_trusted(const struct kmta_dns *dns)
 {
 	size_t i;
 
+	if (dns->anchors != NULL)
+		return true;
 	for (i = 0; i < dns->count; i++)
 		if (!dns->servers[i].loopback)
 			return false;
@@ -214,6 +227,41 @@ kmta_dnssec_worst(enum kmta_dnssec a, enum kmta_dnssec b)
 /*
  * One query to one server. Returns the reply or NULL, and sets *security.
  */
+/* A reply asked with the CD bit and validated here. */
+static ldns_pkt *
+query_validating(struct dns_server *s, const ldns_rdf *name,
+    ldns_rr_type type, enum kmta_dnssec *security, char *why, size_t whylen)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_status st;
+	ldns_pkt_rcode rcode;
+
+	ldns_resolver_set_dnssec_cd(s->res, true);
+	st = ldns_resolver_query_status(&pkt, s->res, name, type,
+	    LDNS_RR_CLASS_IN, LDNS_RD);
+	*security = KMTA_DNSSEC_FAILED;
+	if (st != LDNS_STATUS_OK || pkt == NULL) {
+		snprintf(why, whylen, "%s: %s", s->label,
+		    ldns_get_errorstr_by_id(st));
+		return NULL;
+	}
+	rcode = ldns_pkt_get_rcode(pkt);
+	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+		snprintf(why, whylen, "%s: %s", s->label,
+		    rcode == LDNS_RCODE_SERVFAIL ? "SERVFAIL" : "error reply");
+		ldns_pkt_free(pkt);
+		return NULL;
+	}
+	*security = kmta_dns_validate(s->res, pkt, name, type);
+	if (*security == KMTA_DNSSEC_SECURE ||
+	    *security == KMTA_DNSSEC_INSECURE)
+		return pkt;
+	snprintf(why, whylen, "%s: DNSSEC validation failed (%s)", s->label,
+	    kmta_dnssec_name(*security));
+	ldns_pkt_free(pkt);
+	return NULL;
+}
+
 static ldns_pkt *
 query_server(struct dns_server *s, const ldns_rdf *name, ldns_rr_type type,
     enum kmta_dnssec *security, char *why, size_t whylen)
@@ -221,6 +269,9 @@ query_server(struct dns_server *s, const ldns_rdf *name, ldns_rr_type type,
 	ldns_pkt *pkt = NULL, *cd = NULL;
 	ldns_status st;
 	ldns_pkt_rcode rcode;
+
+	if (ldns_resolver_dnssec_anchors(s->res) != NULL)
+		return query_validating(s, name, type, security, why, whylen);
 
 	ldns_resolver_set_dnssec_cd(s->res, false);
 	st = ldns_resolver_query_status(&pkt, s->res, name, type,

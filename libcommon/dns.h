@@ -12,6 +12,10 @@
  * then arrives, the resolver rejected it in validation and the answer is
  * bogus, else the failure is temporary.
  *
+ * With a trust anchor file the AD bit is ignored: queries carry the CD bit
+ * and kmta validates each answer itself (dns_validate.c), from any name
+ * server.
+ *
  * CNAME chains are followed one step per query, at most KMTA_DNS_MAX_CNAME
  * steps, and both the status of the whole chain and that of its last step
  * are kept, because RFC 7672 section 2.2.2 treats a secure expansion and
@@ -50,6 +54,7 @@ struct kmta_dns_options {
 	const char *name_servers;	/* NULL: /etc/resolv.conf */
 	const char *resolv_conf;	/* NULL: /etc/resolv.conf */
 	long timeout;			/* seconds per query, 0: 5 */
+	const char *trust_anchor_file;	/* NULL: trust the AD bit */
 };
 
 struct kmta_dns;
@@ -68,7 +73,10 @@ int kmta_dns_open(const struct kmta_dns_options *opt, struct kmta_dns **out,
     struct kmta_err *err);
 void kmta_dns_close(struct kmta_dns *dns);
 
-/* True when the AD bit of every configured name server is trusted. */
+/*
+ * True when every answer's DNSSEC status can be trusted: every name server
+ * is on loopback, or answers are validated in-process.
+ */
 bool kmta_dns_ad_trusted(const struct kmta_dns *dns);
 
 /*

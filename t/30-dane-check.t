@@ -116,6 +116,30 @@ dead=$DNSLAB_NET.99
 is "unreachable resolver exits 75" "$?" 75
 ok "unreachable resolver named" grep -q "temporary failure: MX lookup" "$T/dead.out"
 
+# --- in-process validation from the lab's trust anchor -------------------
+# The same verdicts as from unbound's AD bit: the resolver only passes the
+# data on (CD bit), kmta-dane-check validates it.
+for case in ee.test:0 cname.test:0 insecure.test:2 bogus.test:1 \
+    absent.test:2 nullmx.test:69 missing.test:69 two.test:1; do
+	domain=${case%:*}
+	is "--trust-anchor $domain exits ${case#*:}" \
+	    "$(check "$domain" --trust-anchor "$DNSLAB_ANCHOR")" "${case#*:}"
+done
+check absent.test --trust-anchor "$DNSLAB_ANCHOR" >/dev/null
+ok "--trust-anchor proves TLSA absence" \
+    has absent.test "TLSA _25._tcp.mx.absent.test: nxdomain (secure)"
+check insecure.test --trust-anchor "$DNSLAB_ANCHOR" >/dev/null
+ok "--trust-anchor finds the insecure delegation" \
+    has insecure.test "MX: insecure"
+if [ -f /usr/share/dns/root.key ]; then
+	is "--trust-anchor with another root's key exits 1" \
+	    "$(check ee.test --trust-anchor /usr/share/dns/root.key)" 1
+	ok "another root's key makes the MX RRset bogus" \
+	    has ee.test "MX lookup: .*DNSSEC validation failed (bogus)"
+else
+	skip "another root's key" "dns-root-data is not installed"
+fi
+
 # --- agreement with posttls-finger ---------------------------------------
 # posttls-finger reads /etc/resolv.conf and main.cf only, so it runs in a
 # private mount namespace naming the lab resolver, with a main.cf of ours.

@@ -64,9 +64,13 @@ ok "failed name server named" grep -q "127.0.0.1:$port" "$T/out"
 printf '[dns]\nname_servers = 127.0.0.1:99999\n' >"$T/badns.conf"
 "$B" -c "$T/badns.conf" a.test >/dev/null 2>"$T/err"
 is "invalid name server port exits 78" "$?" 78
-"$B" -c "$T/dns.conf" --trust-anchor /usr/share/dns/root.key a.test \
+"$B" -c "$T/dns.conf" --trust-anchor "$T/missing.key" a.test \
     >/dev/null 2>"$T/err"
-is "--trust-anchor exits 69 until implemented" "$?" 69
+is "missing trust anchor file exits 66" "$?" 66
+printf '. IN A 127.0.0.1\n' >"$T/a.key"
+"$B" -c "$T/dns.conf" --trust-anchor "$T/a.key" a.test >/dev/null 2>"$T/err"
+is "trust anchor file without keys exits 78" "$?" 78
+ok "trust anchor error names the file" grep -q "a.key: no DNSKEY or DS record" "$T/err"
 
 # --- man page and completions --------------------------------------------
 if command -v mandoc >/dev/null 2>&1; then

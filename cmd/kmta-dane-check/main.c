@@ -148,6 +148,7 @@ apply_config(struct cli *cli, const struct kmta_conf *conf,
 	if (cli->trust_anchor == NULL)
 		cli->trust_anchor = kmta_conf_str(conf, "dns",
 		    "trust_anchor_file", NULL);
+	dns->trust_anchor_file = cli->trust_anchor;
 	if (cli->timeout == 0)
 		cli->timeout = kmta_conf_num(conf, "dns", "timeout", 10);
 	dns->timeout = cli->timeout;
@@ -220,20 +221,14 @@ run_check(struct cli *cli, struct kmta_dns_options *dopt, const char *domain)
 	struct kmta_err err;
 	int rc;
 
-	if (cli->trust_anchor != NULL) {
-		/* TODO: validate in-process from the trust anchor with ldns. */
-		kmta_error("--trust-anchor %s: in-process DNSSEC validation is "
-		    "not available yet; use a validating resolver on loopback",
-		    cli->trust_anchor);
-		return EX_UNAVAILABLE;
-	}
 	if (kmta_dns_open(dopt, &dns, &err) == -1) {
 		kmta_error("%s", err.msg);
 		return err.code;
 	}
 	if (!kmta_dns_ad_trusted(dns))
 		kmta_warn("a name server is not on loopback: its AD bit is not "
-		    "trusted, so every answer counts as insecure");
+		    "trusted, so every answer counts as insecure (see "
+		    "--trust-anchor)");
 
 	rc = cli->host ? check_host(dns, cli->host, &cli->check, &result, &err) :
 	    check_domain(dns, domain, &cli->check, &result, &err);
