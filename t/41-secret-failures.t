@@ -139,6 +139,9 @@ chmod(0644, "$TMP/fast.conf");
 SKIP: {
 	skip 'needs root and setpriv', 4
 	    unless $> == 0 && system('setpriv --version >/dev/null 2>&1') == 0;
+	skip 'uid 65534 cannot run the binary or read its files here', 4
+	    unless system('setpriv', '--reuid=65534', '--regid=65534',
+	    '--clear-groups', 'sh', '-c', "test -x '$ks' && test -r '$work/ca.pem'") == 0;
 	my $pid = fork() // die;
 	if ($pid == 0) {
 		%ENV = %env;
