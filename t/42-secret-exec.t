@@ -74,6 +74,17 @@ is($r->{rc}, 0, '--help exits 0');
 like($r->{out}, qr/^usage: kmta-secret/, '--help prints the usage');
 like($r->{out}, qr/--fd N=SOURCE/, '--help lists exec options');
 
+# check on local sources: kind and mode, never the value.
+$r = run_cmd($env, [$ks, 'check', "file:$TMP/key.pem"]);
+is($r->{rc}, 0, 'check file: exits 0');
+like($r->{out}, qr/^kind=file\nmode=0600\n/m, 'check file: reports kind and mode');
+unlike($r->{out}, qr/KEYDATA/, 'check file: prints no value');
+$r = run_cmd($env, [$ks, 'check', 'env:DB_PASSWORD']);
+like($r->{out}, qr/^kind=env$/m, 'check env: reports kind');
+unlike($r->{out}, qr/pw-/, 'check env: prints no value');
+$r = run_cmd($env, [$ks, 'check', 'env:NOT_SET_ANYWHERE']);
+is($r->{rc}, 66, 'check of a missing variable exits 66');
+
 # -c FILE selects the config file, overriding KMTA_CONF.
 spew("$TMP/bad.conf", "[vault]\nno_such_key = 1\n");
 $r = run_cmd($env, [$ks, '-c', "$TMP/bad.conf", 'get', 'env:DB_PASSWORD']);
