@@ -3,7 +3,8 @@
 # DANE-EE and DANE-TA matches, a mismatch, only unusable records, an
 # insecure delegation with TLSA present, a bogus signature, securely
 # absent TLSA, null MX, two MX hosts with one failing, a host without
-# STARTTLS and a CNAME MX host. Each verdict is checked against
+# STARTTLS, a CNAME MX host, a certificate near expiry and an MX reply
+# too large for UDP. Each verdict is checked against
 # posttls-finger, and the certificate verdicts against ldns-dane.
 . "$KMTA_TOP/t/lib/tap.sh"
 . "$KMTA_TOP/t/lib/dnslab.sh"
@@ -82,6 +83,14 @@ is "CNAME MX host exits 0" "$(check cname.test)" 0
 ok "TLSA taken from the CNAME target" has cname.test "TLSA _25._tcp.mx.ee.test: secure"
 
 is "unknown domain exits 69" "$(check missing.test)" 69
+
+is "certificate near expiry still exits 0" "$(check soon.test)" 0
+ok "certificate expiry within 14 days warned" \
+    has soon.test "warning: mx.soon.test\[.*\]: certificate expires in [0-9] days"
+ok "two TLSA records not warned" sh -c "! grep -q 'single TLSA' '$T/soon.test.out'"
+
+is "truncated MX reply retried over TCP" "$(check big.test --dns-only)" 0
+is "all forty MX hosts read" "$(grep -c '^mx [0-9]* mx-with' "$T/big.test.out")" 40
 
 # --- options -------------------------------------------------------------
 is "--host with a domain is a usage error" \

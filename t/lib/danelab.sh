@@ -8,7 +8,8 @@
 # ports 25 and 2525),
 # .11 DANE-TA server (mx.ta.test), .12 a server whose key no TLSA record
 # names, .13 a server without STARTTLS, .14 the server of the unusable
-# case, .15 the MTA-STS servers, .3 the HTTPS policy server. The MX host
+# case, .15 the MTA-STS servers, .16 a server whose certificate expires
+# in 5 days, .3 the HTTPS policy server. The MX host
 # of sts-badcert.test is .10, whose certificate names another host.
 
 danelab_zones() {
@@ -71,6 +72,23 @@ Z
 mx A $net.13
 _25._tcp.mx TLSA 3 1 1 $ee
 Z
+	dnslab_zone soon.test signed <<Z
+@ MX 10 mx
+mx A $net.16
+_25._tcp.mx TLSA 3 1 1 $(dnslab_tlsa 3 mx.soon.test)
+_25._tcp.mx TLSA 2 1 1 $ta
+Z
+	# Forty MX records make a reply larger than 1232 bytes, so the
+	# resolver truncates it over UDP and the query is asked over TCP.
+	i=0
+	while [ $i -lt 40 ]; do
+		printf '@ MX %d mx-with-a-long-name-to-fill-the-reply-%02d\n' \
+		    $((10 + i)) $i
+		printf 'mx-with-a-long-name-to-fill-the-reply-%02d A %s.10\n' $i "$net"
+		printf '_25._tcp.mx-with-a-long-name-to-fill-the-reply-%02d TLSA 3 1 1 %s\n' \
+		    $i "$ee"
+		i=$((i + 1))
+	done | dnslab_zone big.test signed
 	dnslab_zone cname.test signed <<Z
 @ MX 10 mx
 mx CNAME mx.ee.test.
@@ -115,6 +133,18 @@ danelab_start() {
 	    mta-sts.sts-outside.test mta-sts.sts-bad.test \
 	    mta-sts.sts-cache.test mta-sts.sts-badcert.test || return 1
 
+	# A certificate that expires in 5 days, for the expiry warning.
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$DNSLAB_DIR/certs/mx.soon.test.key" -subj /CN=mx.soon.test \
+	    -out "$DNSLAB_DIR/certs/mx.soon.test.csr" 2>/dev/null &&
+	printf 'subjectAltName=DNS:mx.soon.test\n' >"$DNSLAB_DIR/certs/soon.ext" &&
+	openssl x509 -req -in "$DNSLAB_DIR/certs/mx.soon.test.csr" -days 5 \
+	    -CA "$DNSLAB_DIR/certs/ca.pem" -CAkey "$DNSLAB_DIR/certs/ca.key" \
+	    -CAcreateserial -extfile "$DNSLAB_DIR/certs/soon.ext" \
+	    -out "$DNSLAB_DIR/certs/mx.soon.test.leaf.pem" 2>/dev/null &&
+	cat "$DNSLAB_DIR/certs/mx.soon.test.leaf.pem" "$DNSLAB_DIR/certs/ca.pem" \
+	    >"$DNSLAB_DIR/certs/mx.soon.test.pem" || return 1
+
 	danelab_zones
 	dnslab_start || return 1
 	danelab_policies
@@ -125,5 +155,6 @@ danelab_start() {
 	dnslab_smtp "$DNSLAB_NET.13" - &&
 	dnslab_smtp "$DNSLAB_NET.14" mx.unusable.test &&
 	dnslab_smtp "$DNSLAB_NET.15" mx.sts-enforce.test &&
+	dnslab_smtp "$DNSLAB_NET.16" mx.soon.test &&
 	dnslab_https mta-sts.test
 }
