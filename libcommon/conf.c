@@ -365,9 +365,9 @@ kmta_conf_load(const char *path, struct kmta_conf **out, struct kmta_err *err)
 			return 0;
 		}
 		free(p.conf);
-		return kmta_err_set(err, kmta_errno_code(errno) == EX_NOPERM ?
-		    EX_NOPERM : EX_CONFIG, "read config %s: %s", path,
-		    strerror(errno));
+		return kmta_err_set(err, errno == ENOENT ? EX_NOINPUT :
+		    kmta_errno_code(errno) == EX_NOPERM ? EX_NOPERM : EX_CONFIG,
+		    "read config %s: %s", path, strerror(errno));
 	}
 	p.conf->path = strdup(path);
 	rc = conf_parse_run(&p, conf_reader_file, out);

@@ -71,10 +71,24 @@ expect_error(const char *text, const char *want, const char *name)
 	kmta_conf_free(rc == 0 ? conf : NULL);
 }
 
+static void
+test_missing_file(void)
+{
+	struct kmta_conf *conf = NULL;
+	struct kmta_err err = { 0 };
+
+	ok(kmta_conf_load("/nonexistent/kmta.conf", &conf, &err) == -1,
+	    "missing -c file fails");
+	is_int(err.code, EX_NOINPUT, "missing -c file is EX_NOINPUT");
+	is_str(err.msg, "read config /nonexistent/kmta.conf: No such file or "
+	    "directory", "error names the file");
+}
+
 int
 main(void)
 {
 	test_good_config();
+	test_missing_file();
 	expect_error("[queue]\ndir = /q\nmax_age = soon\n",
 	    "bad.conf:3: max_age: invalid value: expected a duration such as "
 	    "300, 30s, 5m, 4h or 5d", "bad duration names line and key");
