@@ -14,6 +14,7 @@
 #include "mtasts.h"
 #include "probe.h"
 #include "tlsrpt.h"
+#include "tlspolicy.h"
 
 /* Exit codes documented in kmta-dane-check(1). */
 #define CHECK_EXIT_PASS 0
@@ -21,15 +22,6 @@
 #define CHECK_EXIT_UNPROTECTED 2
 
 #define CHECK_MAX_WARNINGS 32
-
-enum host_policy {
-	POLICY_DANE,		/* usable TLSA: certificate must match */
-	POLICY_DANE_ENCRYPT,	/* TLSA present, none usable: TLS only */
-	POLICY_STS_ENFORCE,
-	POLICY_STS_TESTING,
-	POLICY_NONE,		/* opportunistic TLS */
-	POLICY_DEFER,		/* lookups failed: a sender defers */
-};
 
 /* Ordered from best to worst; a domain takes its worst host's verdict. */
 enum verdict {
@@ -42,7 +34,7 @@ enum verdict {
 struct host_check {
 	uint16_t preference;
 	struct kmta_dane_host dane;
-	enum host_policy policy;
+	enum kmta_tls_policy policy;
 	bool sts_match;			/* when an MTA-STS policy applies */
 	size_t nprobes;
 	struct probe_result *probes;
@@ -92,7 +84,6 @@ int check_one_host(struct domain_check *c, struct host_check *h,
 void check_warn(struct domain_check *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-const char *host_policy_name(enum host_policy p);
 const char *verdict_name(enum verdict v);
 
 #endif

@@ -7,15 +7,6 @@
 #include "check.h"
 
 const char *
-host_policy_name(enum host_policy p)
-{
-	static const char *names[] = { "dane", "dane-encrypt",
-	    "mta-sts-enforce", "mta-sts-testing", "none", "defer" };
-
-	return names[p];
-}
-
-const char *
 verdict_name(enum verdict v)
 {
 	static const char *names[] = { "pass", "unprotected", "tempfail",
@@ -56,36 +47,14 @@ dnssec_bogus(const struct kmta_dane_host *d)
 	    d->tlsa_security == KMTA_DNSSEC_BOGUS;
 }
 
-static enum host_policy
-choose_policy(const struct kmta_dane_host *d, const struct domain_check *c)
-{
-	switch (d->outcome) {
-	case KMTA_DANE_USABLE:
-		return POLICY_DANE;
-	case KMTA_DANE_UNUSABLE:
-		return POLICY_DANE_ENCRYPT;
-	case KMTA_DANE_FAILED:
-		return POLICY_DEFER;
-	default:
-		break;
-	}
-	if (c->sts_checked && c->sts.source != KMTA_STS_SRC_NONE) {
-		if (c->sts.policy.mode == KMTA_STS_ENFORCE)
-			return POLICY_STS_ENFORCE;
-		if (c->sts.policy.mode == KMTA_STS_TESTING)
-			return POLICY_STS_TESTING;
-	}
-	return POLICY_NONE;
-}
-
 /* The verdict one address earns under the host's policy. */
 static enum verdict
 judge_probe(const struct host_check *h, const struct probe_result *p,
     char *why, size_t whylen)
 {
-	bool tls_required = h->policy == POLICY_DANE ||
-	    h->policy == POLICY_DANE_ENCRYPT ||
-	    h->policy == POLICY_STS_ENFORCE;
+	bool tls_required = h->policy == KMTA_POLICY_DANE ||
+	    h->policy == KMTA_POLICY_DANE_ENCRYPT ||
+	    h->policy == KMTA_POLICY_STS_ENFORCE;
 
 	if (!p->tls && tls_required) {
 		snprintf(why, whylen, "%s: %s", p->addr, p->error);
@@ -93,12 +62,12 @@ judge_probe(const struct host_check *h, const struct probe_result *p,
 			return VERDICT_FAIL;
 		return p->temporary ? VERDICT_TEMPFAIL : VERDICT_FAIL;
 	}
-	if (h->policy == POLICY_DANE && !p->dane.verified) {
+	if (h->policy == KMTA_POLICY_DANE && !p->dane.verified) {
 		snprintf(why, whylen, "%s: TLSA mismatch: %s", p->addr,
 		    p->dane.why);
 		return VERDICT_FAIL;
 	}
-	if (h->policy == POLICY_STS_ENFORCE && !p->pkix_valid) {
+	if (h->policy == KMTA_POLICY_STS_ENFORCE && !p->pkix_valid) {
 		snprintf(why, whylen, "%s: certificate not valid for %s: %s",
 		    p->addr, h->dane.host, p->pkix_why);
 		return VERDICT_FAIL;
@@ -113,10 +82,10 @@ warn_probe(struct domain_check *c, const struct host_check *h,
 	if (p->tls && p->has_cert && p->days_left < warn_days)
 		check_warn(c, "%s[%s]: certificate expires in %ld days",
 		    h->dane.host, p->addr, p->days_left);
-	if (h->policy == POLICY_STS_TESTING && p->tls && !p->pkix_valid)
+	if (h->policy == KMTA_POLICY_STS_TESTING && p->tls && !p->pkix_valid)
 		check_warn(c, "%s[%s]: MTA-STS testing: certificate not valid: "
 		    "%s", h->dane.host, p->addr, p->pkix_why);
-	if (h->policy == POLICY_NONE && p->connected && !p->tls)
+	if (h->policy == KMTA_POLICY_NONE && p->connected && !p->tls)
 		check_warn(c, "%s[%s]: no TLS: %s", h->dane.host, p->addr,
 		    p->error);
 }
@@ -142,21 +111,21 @@ static bool
 judge_dns(struct host_check *h, struct domain_check *c)
 {
 	switch (h->policy) {
-	case POLICY_DEFER:
+	case KMTA_POLICY_DEFER:
 		if (dnssec_bogus(&h->dane))
 			set_verdict(h, VERDICT_FAIL, "bogus DNSSEC: %s",
 			    h->dane.why);
 		else
 			set_verdict(h, VERDICT_TEMPFAIL, "%s", h->dane.why);
 		return true;
-	case POLICY_STS_ENFORCE:
+	case KMTA_POLICY_STS_ENFORCE:
 		if (!h->sts_match) {
 			set_verdict(h, VERDICT_FAIL, "MX host matches no mx "
 			    "pattern of the MTA-STS policy");
 			return true;
 		}
 		break;
-	case POLICY_STS_TESTING:
+	case KMTA_POLICY_STS_TESTING:
 		if (!h->sts_match)
 			check_warn(c, "%s: MTA-STS testing: MX host matches no "
 			    "mx pattern", h->dane.host);
@@ -175,17 +144,15 @@ check_one_host(struct domain_check *c, struct host_check *h,
 	enum verdict v;
 	size_t i;
 
-	h->policy = choose_policy(&h->dane, c);
-	if (c->sts_checked && c->sts.source != KMTA_STS_SRC_NONE &&
-	    c->sts.policy.mode != KMTA_STS_NONE)
-		h->sts_match = kmta_sts_mx_match(&c->sts.policy, h->dane.host);
+	h->policy = kmta_tls_policy(&h->dane, c->sts_checked ? &c->sts : NULL,
+	    &h->sts_match);
 	if (h->dane.outcome == KMTA_DANE_USABLE && h->dane.count == 1)
 		check_warn(c, "%s: a single TLSA record is published; a key "
 		    "rollover breaks delivery unless a second record is "
 		    "published first", h->dane.host);
 
-	set_verdict(h, h->policy == POLICY_DANE ||
-	    h->policy == POLICY_STS_ENFORCE ? VERDICT_PASS :
+	set_verdict(h, h->policy == KMTA_POLICY_DANE ||
+	    h->policy == KMTA_POLICY_STS_ENFORCE ? VERDICT_PASS :
 	    VERDICT_UNPROTECTED, "%s", "");
 	if (judge_dns(h, c) || opt->dns_only)
 		return 0;

@@ -76,7 +76,7 @@ json_host(const struct domain_check *c, const struct host_check *h)
 	    "tlsa_result", kmta_dns_result_name(d->tlsa_result),
 	    "tlsa_dnssec", kmta_dnssec_name(d->tlsa_security),
 	    "tlsa", tlsa, "dane", kmta_dane_outcome_name(d->outcome),
-	    "policy", host_policy_name(h->policy),
+	    "policy", kmta_tls_policy_name(h->policy),
 	    "verdict", verdict_name(h->verdict), "probes", probes);
 	if (h->reason[0])
 		json_object_set_new(o, "reason", json_string(h->reason));

@@ -75,7 +75,7 @@ text_host(FILE *out, const struct domain_check *c, const struct host_check *h)
 		    h->sts_match ? "matches" : "no match");
 	for (i = 0; i < h->nprobes; i++)
 		text_probe(out, &h->probes[i]);
-	fprintf(out, "  policy: %s\n", host_policy_name(h->policy));
+	fprintf(out, "  policy: %s\n", kmta_tls_policy_name(h->policy));
 	fprintf(out, "  verdict: %s%s%s\n", verdict_name(h->verdict),
 	    h->reason[0] ? ": " : "", h->reason);
 }
