@@ -161,6 +161,49 @@ my ($rc2, $out2) = run("$sign -d example.com -s ed -k $dir/ed.pem"
     . " --timestamp 1700000000 --headers from:to:subject:from", "$dir/in");
 is($out2, $out, 'same input and flags give the same output');
 
+# Optional tags: x=, i=, l= and over-signing, each verified by both.
+my @tag_cases = (
+	['--expire 1d', qr/ t=(\d+); x=(\d+);/, 'x= one day after t='],
+	['-i alice@mail.example.com', qr/ i=alice\@mail\.example\.com;/,
+	    'i= in a subdomain'],
+	['--body-length', qr/ l=\d+;/, 'l= present'],
+	['--oversign', qr/ h=From:From:Subject:Subject:Date:Date:To:To:/,
+	    'each default field signed once more'],
+);
+write_file("$dir/in", $lf);
+for my $t (@tag_cases) {
+	my ($opts, $re, $name) = @$t;
+	for my $algo ('rsa-sha256', 'ed25519-sha256') {
+		($rc, $out, $err) = run("$sign -d example.com -s $selector{$algo}"
+		    . " -k $keyfile{$algo} $opts", "$dir/in");
+		is($rc, 0, "$opts $algo: exit 0") or diag($err);
+		(my $unfolded = $out) =~ s/\r?\n[ \t]+/ /g;
+		like($unfolded, $re, "$opts $algo: $name");
+		if ($opts =~ /expire/ && $unfolded =~ $re) {
+			is($2 - $1, 86400, "$opts $algo: x= - t= is 86400");
+		}
+		check_signed("$opts $algo", $lf, $out, [$algo], 1);
+	}
+}
+
+# An over-signed Subject stops a second Subject from being added at the
+# top, which a plain signature lets through. (dkimpy over-signs From
+# itself when verifying, so From cannot show the difference.)
+for my $case (['--oversign', 1], ['', 0]) {
+	my ($opt, $oversigned) = @$case;
+	($rc, $out) = run("$sign -d example.com -s ed -k $dir/ed.pem $opt",
+	    "$dir/in");
+	(my $added = $out) =~
+	    s/^(DKIM-Signature:.*?\n(?:[ \t].*\n)*)/${1}Subject: added later\n/;
+	write_file("$dir/added", $added);
+	my $verdict = `$dkimpy $dir/keys < $dir/added`;
+	if ($oversigned) {
+		is($? >> 8, 1, 'added Subject breaks an over-signed signature');
+	} else {
+		is($? >> 8, 0, 'added Subject passes a plain signature');
+	}
+}
+
 # Dual signing from the config: Ed25519 and RSA for the From domain.
 write_file("$dir/dual.conf", <<"CONF");
 [dkim "example.com"]
@@ -199,6 +242,8 @@ write_file("$dir/nofrom", "To: bob\@example.net\nSubject: s\n\nbody\n");
 write_file("$dir/twofrom", "From: a\@example.com, b\@example.com\n\nbody\n");
 write_file("$dir/twofields", "From: a\@example.com\nFrom: b\@example.com\n\nb\n");
 write_file("$dir/nul", "From: a\@example.com\nSubject: a\0b\n\nbody\n");
+write_file("$dir/bigheader", "From: a\@example.com\n"
+    . ("X-Filler: " . ('y' x 900) . "\n") x 1200 . "\nbody\n");
 write_file("$dir/longline", "From: a\@example.com\nSubject: " . ('x' x 1000)
     . "\n\nbody\n");
 write_file("$dir/in", $lf);
@@ -212,6 +257,8 @@ my @errors = (
 	['NUL byte', "$sign $ed", 'nul', 65, qr/NUL byte/],
 	['line over 998 octets', "$sign $ed", 'longline', 65,
 	    qr/Subject field has a line of 1009 octets/],
+	['header block over 1 MiB', "$sign $ed", 'bigheader', 65,
+	    qr/header block of \d+ bytes is over the 1048576-byte limit/],
 	['missing key file', "$sign -d example.com -s ed -k $dir/nokey.pem",
 	    'in', 66, qr/\Q$dir\E\/nokey\.pem/],
 	['group-readable key', "$sign -d example.com -s ed -k $dir/group.pem",
