@@ -70,11 +70,11 @@ struct kmta_dane_host {
 bool kmta_tlsa_usable(const struct kmta_tlsa *t);
 
 /*
- * Look up the addresses and the TLSA RRset of host (an MX host whose MX
- * RRset had mx_security; pass KMTA_DNSSEC_SECURE for a host given by
- * itself) and decide the outcome. port is the TCP port of the TLSA name
- * (_PORT._tcp.HOST). family is 0, 4 or 6. Returns -1 only on a malformed
- * name or exhausted memory.
+ * Look up the addresses and the TLSA RRset of host and decide the outcome.
+ * mx_security is the status of the MX RRset that named host; pass
+ * KMTA_DNSSEC_SECURE for a host given by itself. port is the TCP port of
+ * the TLSA name (_PORT._tcp.HOST), family is 0, 4 or 6. Returns -1 only
+ * on a malformed name or exhausted memory.
  */
 int kmta_dane_host(struct kmta_dns *dns, const char *host, int port,
     enum kmta_dnssec mx_security, int family, struct kmta_dane_host *out,

@@ -67,7 +67,7 @@ kmta_dns_mx(struct kmta_dns *dns, const char *domain, struct kmta_mx_set *out,
 	kmta_dns_answer_free(&ans);
 	qsort(out->hosts, n, sizeof(*out->hosts), mx_compare);
 
-	/* RFC 7505: a single "MX 0 ." says the domain accepts no mail. */
+	/* RFC 7505: a single "MX 0 ." means the domain accepts no mail. */
 	if (n == 1 && strcmp(out->hosts[0].host, ".") == 0)
 		out->null_mx = true;
 	return 0;

@@ -113,17 +113,17 @@ static ldns_rr_list *
 denial_records(ldns_resolver *res, ldns_pkt *pkt, ldns_rr_type type,
     bool *all_trusted)
 {
-	ldns_rr_list *recs, *one;
+	ldns_rr_list *recs, *single;
 	size_t i;
 
 	*all_trusted = true;
 	recs = ldns_pkt_rr_list_by_type(pkt, type, LDNS_SECTION_AUTHORITY);
 	for (i = 0; recs != NULL && i < ldns_rr_list_rr_count(recs); i++) {
-		one = ldns_rr_list_new();
-		ldns_rr_list_push_rr(one, ldns_rr_list_rr(recs, i));
-		if (!rrset_trusted(res, pkt, one, LDNS_SECTION_AUTHORITY))
+		single = ldns_rr_list_new();
+		ldns_rr_list_push_rr(single, ldns_rr_list_rr(recs, i));
+		if (!rrset_trusted(res, pkt, single, LDNS_SECTION_AUTHORITY))
 			*all_trusted = false;
-		ldns_rr_list_free(one);
+		ldns_rr_list_free(single);
 	}
 	return recs;
 }

@@ -95,10 +95,10 @@ struct kmta_sts_result {
 };
 
 /*
- * Decide the policy a sender applies to domain (RFC 8461 section 5.1):
- * fetch when the TXT id differs from the cached one, fall back to an
- * unexpired cached policy when the record or the fetch fails, and never
- * use an expired one. A cache that cannot be written is reported in
+ * Decide the policy a sender applies to domain (RFC 8461 section 5.1).
+ * The policy is fetched when the TXT id differs from the cached one. An
+ * unexpired cached policy is used when the record or the fetch fails, and
+ * an expired one never is. A cache that cannot be written is reported in
  * out->cache_error. Returns -1 only on a malformed name or exhausted
  * memory.
  */

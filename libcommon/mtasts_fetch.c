@@ -1,5 +1,5 @@
 /*
- * Which MTA-STS policy applies to a domain: the TXT record, the HTTPS
+ * The MTA-STS policy that applies to a domain: the TXT record, the HTTPS
  * fetch and the cache, in the order of RFC 8461 section 5.1.
  *
  * NOTE: the fetch uses libcurl here, not http.c, because it must connect

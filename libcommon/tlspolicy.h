@@ -10,10 +10,10 @@
  *   kmta_dane_host(dns, mx.hosts[i].host, 25, mx.security, 0, &host, &err);
  *   policy = kmta_tls_policy(&host, &sts, &match);
  *
- * and then, for KMTA_POLICY_DANE, arms its SSL object with
- * kmta_dane_ssl_arm() and checks kmta_dane_ssl_result() after the
- * handshake; for KMTA_POLICY_STS_ENFORCE it skips hosts without match and
- * verifies the certificate under PKIX for the MX host name.
+ * For KMTA_POLICY_DANE it then arms its SSL object with kmta_dane_ssl_arm()
+ * and checks kmta_dane_ssl_result() after the handshake. For
+ * KMTA_POLICY_STS_ENFORCE it skips hosts without match and verifies the
+ * certificate under PKIX for the MX host name.
  */
 #ifndef KMTA_TLSPOLICY_H
 #define KMTA_TLSPOLICY_H

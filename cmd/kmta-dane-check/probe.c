@@ -160,7 +160,7 @@ fail(struct probe_result *out, bool temporary, const char *what,
 	out->temporary = temporary;
 }
 
-/* Banner, EHLO and STARTTLS. Returns 0 when the server said 220 to it. */
+/* Banner, EHLO and STARTTLS. Returns 0 when STARTTLS got a 220 reply. */
 static int
 smtp_starttls(struct smtp_conn *c, const struct probe_options *opt,
     struct probe_result *out)

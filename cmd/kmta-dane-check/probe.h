@@ -37,8 +37,8 @@ struct probe_result {
 
 /*
  * Probe addr for host h. DANE verification is armed when h's outcome is
- * usable; PKIX is always checked against the MX host name. Never fails:
- * every problem is recorded in out.
+ * usable, and after a completed handshake the chain is also checked under
+ * PKIX against the MX host name. Every problem is recorded in out.
  */
 void probe_host(const struct probe_options *opt, const struct kmta_dane_host *h,
     const char *addr, struct probe_result *out);

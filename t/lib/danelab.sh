@@ -1,16 +1,20 @@
 # The DANE, MTA-STS and TLS-RPT cases of kmta-dane-check's tests, built
 # on dnslab.sh: one zone per case under "test.", the SMTP servers and the
 # MTA-STS policy server. Source it after dnslab.sh, then call
-# danelab_start DIR; every case domain and its expected verdict are listed
-# at the top of the kmta-dane-check tests.
+# danelab_start DIR. t/30-dane-check.t and t/31-mta-sts.t state the
+# verdict expected for each case domain.
 #
-# Addresses in $DNSLAB_NET: .10 good server (mx.ee.test certificate,
-# ports 25 and 2525),
-# .11 DANE-TA server (mx.ta.test), .12 a server whose key no TLSA record
-# names, .13 a server without STARTTLS, .14 the server of the unusable
-# case, .15 the MTA-STS servers, .16 a server whose certificate expires
-# in 5 days, .3 the HTTPS policy server. The MX host
-# of sts-badcert.test is .10, whose certificate names another host.
+# The SMTP servers listen on these addresses of $DNSLAB_NET.
+# .10: the good server (mx.ee.test certificate, ports 25 and 2525).
+# .11: the DANE-TA server (mx.ta.test).
+# .12: a server whose key no TLSA record names.
+# .13: a server without STARTTLS.
+# .14: the server of the unusable case.
+# .15: the MTA-STS servers.
+# .16: a server whose certificate expires in 5 days.
+# .3: the HTTPS policy server.
+# The MX host of sts-badcert.test is .10, whose certificate names another
+# host.
 
 danelab_zones() {
 	net=$DNSLAB_NET

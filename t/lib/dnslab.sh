@@ -1,7 +1,7 @@
 # A DNSSEC lab on loopback for kmta's tests (a POSIX sh library).
 #
 # The lab has its own signed root, a signed TLD "test." and the zones a test
-# declares below it, all served by one nsd; a validating unbound uses the
+# declares below it, all served by one nsd. A validating unbound uses the
 # lab's root key as its only trust anchor. Both listen on port 53 (glue
 # records carry no port) on addresses of a 127.N.M.0/24 block picked at
 # random, so two labs can run at once. Nothing leaves the loopback interface.
@@ -237,11 +237,11 @@ dnslab_start() {
 	unbound -c "$DNSLAB_DIR/unbound.conf" || return 1
 	dnslab_wait "test -s $DNSLAB_DIR/run/nsd.pid" || return 1
 	dnslab_wait "test -s $DNSLAB_DIR/run/unbound.pid" || return 1
-	dnslab_wait "ldns_probe" || true
+	dnslab_wait dnslab_probe || true
 }
 
-# A query that only succeeds once unbound answers (drill is in ldnsutils).
-ldns_probe() {
+# Succeed once unbound resolves a lab name (drill is in ldnsutils).
+dnslab_probe() {
 	drill -Q @"$DNSLAB_RESOLVER" ns.test A | grep -q "$DNSLAB_NS"
 }
 
@@ -264,8 +264,8 @@ dnslab_smtp() {
 }
 
 # dnslab_https CERTNAME: the MTA-STS policy server on $DNSLAB_HTTPS port
-# 443. A request for https://HOST/PATH is answered from
-# $DNSLAB_DIR/www/HOST/PATH; see dnslab_policy.
+# 443. It serves https://HOST/PATH from the file
+# $DNSLAB_DIR/www/HOST/PATH, which dnslab_policy writes.
 dnslab_https() {
 	/usr/bin/python3 "$DNSLAB_TOP/t/lib/httpsd.py" --host "$DNSLAB_HTTPS" \
 	    --port 443 --root "$DNSLAB_DIR/www" \

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """A static HTTPS server on loopback for MTA-STS policy tests.
 
-A GET for https://HOST/PATH is answered with the file ROOT/HOST/PATH as
-text/plain, or 404 when there is none. The port it listens on is written to
+A GET for https://HOST/PATH returns the file ROOT/HOST/PATH as text/plain,
+or 404 when there is none. The port it listens on is written to
 --port-file once it is ready.
 """
 import argparse
