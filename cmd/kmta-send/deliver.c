@@ -56,7 +56,7 @@ log_host_failure(const char *domain, const struct rcpt *last)
 
 	reply_summary(last, reply, sizeof(reply));
 	kmta_info("domain=%s relay=%s %s status=%s attempt=failed reply=\"%s\"",
-	    domain, last->host[0] != '\0' ? last->host : "none",
+	    domain, last->host[0] != '\0' ? last->host : "-",
 	    last->tls[0] != '\0' ? last->tls : "tls=none",
 	    outcome_name(last->outcome), reply);
 }
@@ -95,9 +95,14 @@ deliver_address(const struct send_opts *o, struct envelope *envs,
 	struct kmta_err err = { 0 };
 	enum session_status st;
 	struct smtp_conn c;
+	int rc;
 
 	for (;;) {
-		if (conn_open(&c, o, h->name, addr, h->port, &err) == -1) {
+		rc = conn_open(&c, o, h->name, addr, h->port, &err);
+		if (p.dane_outcome != NULL)
+			snprintf(c.policy, sizeof(c.policy), "dane=%s",
+			    p.dane_outcome);
+		if (rc == -1) {
 			rcpt_set_error(last, &c, &err, "4.4.1");
 			conn_close(&c);
 			return false;
@@ -114,53 +119,80 @@ deliver_address(const struct send_opts *o, struct envelope *envs,
 	return st == SESSION_DONE || !any_pending(envs, nenvs, domain);
 }
 
+/* Try every address of one host; return true when no other host need be
+ * tried. */
+static bool
+deliver_host(const struct send_opts *o, struct envelope *envs, size_t nenvs,
+    const char *domain, struct kmta_dns *dns, const struct route *r,
+    const struct route_host *host, const struct dest_policy *policy,
+    struct rcpt *last)
+{
+	char addrs[ROUTE_ADDRS_MAX][64], esc[SEND_ESC_MAX];
+	struct dest_policy p = *policy;
+	struct kmta_err err = { 0 };
+	struct kmta_dane_host dane;
+	bool done = false;
+	size_t a, n = 0;
+	int rc;
+
+	memset(&dane, 0, sizeof(dane));
+	if (r->dane) {
+		rc = dane_host_policy(o, dns, r, host, &dane, &p, addrs, &n,
+		    last);
+	} else {
+		rc = route_addresses(o, host, addrs, &n, esc, &err);
+		if (rc == -1)
+			rcpt_set_error(last, NULL, &err, esc);
+	}
+
+	if (rc == -1)
+		log_host_failure(domain, last);
+	for (a = 0; rc == 0 && a < n && !done; a++) {
+		done = deliver_address(o, envs, nenvs, domain, host, addrs[a],
+		    &p, last);
+		if (!done)
+			log_host_failure(domain, last);
+	}
+	if (r->dane)
+		kmta_dane_host_free(&dane);
+	return done;
+}
+
 void
 deliver_domain(const struct send_opts *o, struct envelope *envs,
     size_t nenvs, const char *domain)
 {
-	char addrs[ROUTE_ADDRS_MAX][64], esc[SEND_ESC_MAX];
-	struct kmta_err err = { 0 };
 	struct dest_policy policy = { 0 };
+	struct kmta_err err = { 0 };
+	struct kmta_dns *dns = NULL;
 	struct rcpt last;
-	struct route r;
-	size_t h, a, n;
+	struct route r = { 0 };
+	size_t h;
 
 	memset(&last, 0, sizeof(last));
 	rcpt_set(&last, OUTCOME_DEFERRED, 0, "4.4.0", "", "no host was tried");
-	if (route_lookup(o, domain, &r, &err) == -1) {
-		rcpt_set_error(&last, NULL, &err, r.esc);
-		pending_set(envs, nenvs, domain, &last);
-		return;
+	if (dane_dns_open(o, domain, &dns, &err) == -1 ||
+	    route_lookup(o, dns, domain, &r, &err) == -1) {
+		rcpt_set_error(&last, NULL, &err, r.esc[0] != '\0' ? r.esc :
+		    "4.4.3");
+		goto done;
 	}
 
 	/* Every host of a route shares the port: one relay, or [domain] port. */
 	if (r.nhosts > 0 && dest_policy_load(o, domain, r.hosts[0].port,
-	    &policy, &last) == -1) {
-		auth_policy_free(&policy);
-		route_free(&r);
-		pending_set(envs, nenvs, domain, &last);
-		return;
-	}
+	    &policy, &last) == -1)
+		goto done;
 
-	for (h = 0; h < r.nhosts && any_pending(envs, nenvs, domain); h++) {
-		if (route_addresses(o, &r.hosts[h], addrs, &n, esc,
-		    &err) == -1) {
-			rcpt_set_error(&last, NULL, &err, esc);
-			log_host_failure(domain, &last);
-			continue;
-		}
-		for (a = 0; a < n; a++) {
-			if (deliver_address(o, envs, nenvs, domain, &r.hosts[h],
-			    addrs[a], &policy, &last))
-				break;
-			log_host_failure(domain, &last);
-		}
-		if (a < n)
+	for (h = 0; h < r.nhosts && any_pending(envs, nenvs, domain); h++)
+		if (deliver_host(o, envs, nenvs, domain, dns, &r, &r.hosts[h],
+		    &policy, &last))
 			break;
-	}
+
+done:
 	route_free(&r);
 	auth_policy_free(&policy);
-
+	if (dns != NULL)
+		kmta_dns_close(dns);
 	if (any_pending(envs, nenvs, domain))
 		pending_set(envs, nenvs, domain, &last);
 }

@@ -239,9 +239,44 @@ route_from_relay(struct route *r, const char *relay, int port,
 	return 0;
 }
 
+/* Fill r from an MX lookup that keeps the DNSSEC status, for DANE. */
+static int
+route_from_dnssec(struct route *r, struct kmta_dns *dns, const char *domain,
+    int port, struct kmta_err *err)
+{
+	struct kmta_mx_set set;
+	size_t i;
+	int rc = 0;
+
+	if (kmta_dns_mx(dns, domain, &set, err) == -1)
+		return -1;
+	r->dane = true;
+	r->mx_security = set.security;
+	if (set.result == KMTA_DNS_NXDOMAIN)
+		rc = route_fail(r, "5.1.2", err, domain, "not found (NXDOMAIN)");
+	else if (set.result == KMTA_DNS_FAILED)
+		rc = kmta_err_set(err, EX_TEMPFAIL, "MX lookup of %s failed: %s",
+		    domain, set.why);
+	else if (set.null_mx)
+		rc = route_fail(r, "5.1.10", err, domain,
+		    "does not accept mail (null MX, RFC 7505)");
+	else if (set.result == KMTA_DNS_NODATA)
+		rc = route_add(r, domain, 0, port, err);
+	for (i = 0; rc == 0 && set.result == KMTA_DNS_FOUND &&
+	    i < set.count; i++)
+		rc = route_add(r, set.hosts[i].host, set.hosts[i].preference,
+		    port, err);
+	kmta_mx_set_free(&set);
+	return rc;
+}
+
+/*
+ * Route domain. With dns (DANE enabled) the MX lookup keeps its DNSSEC
+ * status; without it, ldns asks the configured name servers directly.
+ */
 int
-route_lookup(const struct send_opts *o, const char *domain, struct route *r,
-    struct kmta_err *err)
+route_lookup(const struct send_opts *o, struct kmta_dns *dns,
+    const char *domain, struct route *r, struct kmta_err *err)
 {
 	const char *relay = kmta_conf_domain_str(o->conf, domain, "relay", NULL);
 	int port = (int)kmta_conf_domain_num(o->conf, domain, "port", 25);
@@ -265,14 +300,18 @@ route_lookup(const struct send_opts *o, const char *domain, struct route *r,
 		return route_add(r, literal, 0, port, err);
 	}
 
-	if (mx_dns_resolver(o, &res, err) == -1)
-		return -1;
-	rc = mx_dns_query(res, domain, LDNS_RR_TYPE_MX, &pkt, err);
-	if (rc == 0) {
-		rc = route_from_mx(r, pkt, domain, port, err);
-		ldns_pkt_free(pkt);
+	if (dns != NULL) {
+		rc = route_from_dnssec(r, dns, domain, port, err);
+	} else {
+		if (mx_dns_resolver(o, &res, err) == -1)
+			return -1;
+		rc = mx_dns_query(res, domain, LDNS_RR_TYPE_MX, &pkt, err);
+		if (rc == 0) {
+			rc = route_from_mx(r, pkt, domain, port, err);
+			ldns_pkt_free(pkt);
+		}
+		ldns_resolver_deep_free(res);
 	}
-	ldns_resolver_deep_free(res);
 	if (rc == -1) {
 		route_free(r);
 		return -1;

@@ -13,6 +13,8 @@
 #include <openssl/ssl.h>
 
 #include "conf.h"
+#include "dane.h"
+#include "dns.h"
 #include "err.h"
 #include "keysource.h"
 #include "message.h"
@@ -34,6 +36,7 @@ enum tls_level {
 	TLS_OPPORTUNISTIC,
 	TLS_REQUIRED,
 	TLS_VERIFY,
+	TLS_DANE,	/* per host from TLSA records, never from the config */
 };
 
 /* The final state of one recipient, printed as one result line. */
@@ -69,6 +72,8 @@ struct route {
 	struct route_host *hosts;
 	size_t nhosts;
 	bool relay;		/* hosts come from the relay setting */
+	bool dane;		/* looked up with DNSSEC status for DANE */
+	enum kmta_dnssec mx_security;
 	char esc[SEND_ESC_MAX];	/* RFC 3463 code when the lookup failed */
 };
 
@@ -96,6 +101,7 @@ struct smtp_conn {
 	bool auth_plain;	/* AUTH PLAIN offered (RFC 4616) */
 	bool auth_login;	/* AUTH LOGIN offered */
 	bool tls_verified;	/* the peer's certificate passed verification */
+	char policy[128];	/* "dane=usable ..." for the log, or "" */
 };
 
 /* Settings of one delivery, from the config and the command line. */
@@ -130,8 +136,8 @@ int mx_dns_resolver(const struct send_opts *o, ldns_resolver **out,
     struct kmta_err *err);
 int mx_dns_query(ldns_resolver *res, const char *name, ldns_rr_type type,
     ldns_pkt **pkt, struct kmta_err *err);
-int route_lookup(const struct send_opts *o, const char *domain,
-    struct route *r, struct kmta_err *err);
+int route_lookup(const struct send_opts *o, struct kmta_dns *dns,
+    const char *domain, struct route *r, struct kmta_err *err);
 void route_free(struct route *r);
 
 /* hostaddr.c */
@@ -162,7 +168,8 @@ int smtp_command(struct smtp_conn *c, long timeout, struct smtp_reply *r,
 int tls_level_parse(const char *s, enum tls_level *level);
 const char *tls_level_name(enum tls_level level);
 int tls_start(struct smtp_conn *c, const struct send_opts *o,
-    enum tls_level level, struct kmta_err *err);
+    enum tls_level level, const struct kmta_dane_host *dane,
+    struct kmta_err *err);
 void tls_describe(const struct smtp_conn *c, char *buf, size_t size);
 
 /* body.c */
@@ -178,6 +185,8 @@ struct dest_policy {
 	const char *auth_username;	/* NULL: no SMTP AUTH */
 	struct kmta_secret auth_password;
 	bool auth_allow_unverified;	/* AUTH without verified TLS */
+	const struct kmta_dane_host *dane;	/* TLS_DANE only */
+	const char *dane_outcome;	/* for the log; NULL without DANE */
 };
 
 /* auth.c */
@@ -223,6 +232,14 @@ int envelope_report(struct envelope *envs, size_t nenvs);
 
 /* batch.c */
 int batch_run(const struct send_opts *o);
+
+/* dane_policy.c */
+int dane_dns_open(const struct send_opts *o, const char *domain,
+    struct kmta_dns **dns, struct kmta_err *err);
+int dane_host_policy(const struct send_opts *o, struct kmta_dns *dns,
+    const struct route *r, const struct route_host *h,
+    struct kmta_dane_host *dh, struct dest_policy *p, char (*addrs)[64],
+    size_t *naddrs, struct rcpt *last);
 
 /* deliver.c */
 void deliver_domain(const struct send_opts *o, struct envelope *envs,

@@ -166,6 +166,7 @@ session_starttls(struct smtp_conn *c, const struct send_opts *o,
 			return 0;
 		rcpt_set(last, OUTCOME_DEFERRED, 0, "4.7.4", c->peer,
 		    "TLS is required but the server does not offer STARTTLS");
+		tls_describe(c, last->tls, sizeof(last->tls));
 		return SESSION_NEXT_HOST;
 	}
 
@@ -188,8 +189,8 @@ session_starttls(struct smtp_conn *c, const struct send_opts *o,
 		    c->peer, c->rlen - c->roff);
 	conn_discard_input(c);
 	conn_set_timeout(c, session_timeout(o, TIMEOUT_EHLO));
-	if (tls_start(c, o, p->level, &err) == -1) {
-		rcpt_set_error(last, c, &err, p->level == TLS_VERIFY ? "4.7.5" :
+	if (tls_start(c, o, p->level, p->dane, &err) == -1) {
+		rcpt_set_error(last, c, &err, p->level >= TLS_VERIFY ? "4.7.5" :
 		    "4.7.0");
 		return p->level == TLS_OPPORTUNISTIC ? SESSION_RETRY_PLAIN :
 		    SESSION_NEXT_HOST;
@@ -211,8 +212,8 @@ session_open(struct smtp_conn *c, const struct send_opts *o,
 	if (p->implicit_tls) {
 		if (level < TLS_REQUIRED)
 			level = TLS_REQUIRED;
-		if (tls_start(c, o, level, &err) == -1) {
-			rcpt_set_error(last, c, &err, level == TLS_VERIFY ?
+		if (tls_start(c, o, level, p->dane, &err) == -1) {
+			rcpt_set_error(last, c, &err, level >= TLS_VERIFY ?
 			    "4.7.5" : "4.7.0");
 			return SESSION_NEXT_HOST;
 		}

@@ -20,6 +20,7 @@ static const char *const level_names[] = {
 	[TLS_OPPORTUNISTIC] = "opportunistic",
 	[TLS_REQUIRED] = "required",
 	[TLS_VERIFY] = "verify",
+	[TLS_DANE] = "dane",
 };
 
 int
@@ -27,7 +28,8 @@ tls_level_parse(const char *s, enum tls_level *level)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+	/* "dane" comes from TLSA records only, never from a setting. */
+	for (i = 0; i < TLS_DANE; i++)
 		if (strcmp(s, level_names[i]) == 0) {
 			*level = (enum tls_level)i;
 			return 0;
@@ -41,12 +43,15 @@ tls_level_name(enum tls_level level)
 	return level_names[level];
 }
 
-/* One context per verification mode, made on first use. */
+/* One context per level class (none, PKIX, DANE), made on first use. */
 static SSL_CTX *
-tls_context(const struct send_opts *o, bool verify, struct kmta_err *err)
+tls_context(const struct send_opts *o, enum tls_level level,
+    struct kmta_err *err)
 {
-	static SSL_CTX *ctx[2];
-	SSL_CTX *c = ctx[verify];
+	static SSL_CTX *ctx[3];
+	int kind = level == TLS_DANE ? 2 : level == TLS_VERIFY ? 1 : 0;
+	bool verify = kind == 1;
+	SSL_CTX *c = ctx[kind];
 
 	if (c != NULL)
 		return c;
@@ -65,7 +70,12 @@ tls_context(const struct send_opts *o, bool verify, struct kmta_err *err)
 		    "the system store");
 		return NULL;
 	}
-	ctx[verify] = c;
+	if (kind == 2 && SSL_CTX_dane_enable(c) <= 0) {
+		SSL_CTX_free(c);
+		kmta_err_set(err, EX_SOFTWARE, "TLS: cannot enable DANE");
+		return NULL;
+	}
+	ctx[kind] = c;
 	return c;
 }
 
@@ -107,12 +117,26 @@ tls_fail(struct smtp_conn *c, struct kmta_err *err)
 	    c->peer, why);
 }
 
+/* Record the DANE verdict of a finished handshake for the log. */
+static void
+tls_dane_result(struct smtp_conn *c)
+{
+	struct kmta_dane_match m;
+	size_t len = strlen(c->policy);
+
+	kmta_dane_ssl_result(c->ssl, &m);
+	c->tls_verified = m.verified;
+	snprintf(c->policy + len, sizeof(c->policy) - len, " dane_match=%s",
+	    m.verified ? (m.depth == 0 ? "leaf" : "issuer") : "none");
+}
+
 int
 tls_start(struct smtp_conn *c, const struct send_opts *o,
-    enum tls_level level, struct kmta_err *err)
+    enum tls_level level, const struct kmta_dane_host *dane,
+    struct kmta_err *err)
 {
-	bool verify = level == TLS_VERIFY;
-	SSL_CTX *ctx = tls_context(o, verify, err);
+	bool verify = level == TLS_VERIFY || level == TLS_DANE;
+	SSL_CTX *ctx = tls_context(o, level, err);
 	int rc, e;
 
 	if (ctx == NULL)
@@ -121,8 +145,15 @@ tls_start(struct smtp_conn *c, const struct send_opts *o,
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
 		return kmta_err_set(err, EX_SOFTWARE, "TLS: cannot set up a "
 		    "session");
-	if (tls_set_peer_name(c->ssl, c->name) == -1)
+	if (level == TLS_DANE && dane != NULL) {
+		if (kmta_dane_ssl_arm(c->ssl, dane, err) == -1) {
+			SSL_free(c->ssl);
+			c->ssl = NULL;
+			return -1;
+		}
+	} else if (tls_set_peer_name(c->ssl, c->name) == -1) {
 		return tls_fail(c, err);
+	}
 	SSL_set_verify(c->ssl, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
 
 	for (;;) {
@@ -137,6 +168,8 @@ tls_start(struct smtp_conn *c, const struct send_opts *o,
 		if (rc == 1) {
 			c->tls_verified = verify &&
 			    SSL_get_verify_result(c->ssl) == X509_V_OK;
+			if (level == TLS_DANE)
+				tls_dane_result(c);
 			return 0;
 		}
 		e = SSL_get_error(c->ssl, rc);
@@ -145,13 +178,17 @@ tls_start(struct smtp_conn *c, const struct send_opts *o,
 	}
 }
 
-/* "TLSv1.3 TLS_AES_256_GCM_SHA384" for logs, or "none". */
+/* "tls=TLSv1.3 cipher=..." and the DANE verdict, if any, for logs. */
 void
 tls_describe(const struct smtp_conn *c, char *buf, size_t size)
 {
+	const char *policy = c != NULL ? c->policy : "";
+
 	if (c == NULL || c->ssl == NULL)
-		snprintf(buf, size, "tls=none");
+		snprintf(buf, size, "tls=none%s%s", policy[0] ? " " : "",
+		    policy);
 	else
-		snprintf(buf, size, "tls=%s cipher=%s", SSL_get_version(c->ssl),
-		    SSL_get_cipher_name(c->ssl));
+		snprintf(buf, size, "tls=%s cipher=%s%s%s",
+		    SSL_get_version(c->ssl), SSL_get_cipher_name(c->ssl),
+		    policy[0] ? " " : "", policy);
 }
