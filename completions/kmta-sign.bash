@@ -7,6 +7,21 @@ _kmta_sign()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 
+	if [[ ${COMP_WORDS[1]} == verify && $COMP_CWORD -gt 1 ]]; then
+		case $prev in
+		-K|--keys)
+			COMPREPLY=($(compgen -f -- "$cur"))
+			;;
+		--now)
+			;;
+		*)
+			COMPREPLY=($(compgen -W '-K --keys --now -h --help' \
+			    -- "$cur"))
+			;;
+		esac
+		return
+	fi
+
 	case $prev in
 	-c|--config)
 		COMPREPLY=($(compgen -f -- "$cur"))
@@ -48,5 +63,8 @@ _kmta_sign()
 	    -k --key -c --config -C --canonicalization -i --identity
 	    --timestamp --expire --headers --oversign --body-length
 	    --require-signature -h --help' -- "$cur"))
+	if [[ $COMP_CWORD -eq 1 && $cur != -* ]]; then
+		COMPREPLY=($(compgen -W 'verify' -- "$cur"))
+	fi
 }
 complete -F _kmta_sign kmta-sign

@@ -18,8 +18,12 @@ sub slurp {
 
 my $help = `$bin/kmta-sign --help`;
 is($? >> 8, 0, '--help exits 0');
-my @options = sort keys %{{ map { $_ => 1 } $help =~ /(--[a-z][a-z-]+)/g }};
-cmp_ok(scalar @options, '>=', 14, 'help lists the long options');
+my $verify_help = `$bin/kmta-sign verify --help`;
+is($? >> 8, 0, 'verify --help exits 0');
+like($help, qr/kmta-sign verify/, 'help mentions verify');
+my @options = sort keys %{{ map { $_ => 1 }
+    "$help$verify_help" =~ /(--[a-z][a-z-]+)/g }};
+cmp_ok(scalar @options, '>=', 16, 'help lists the long options');
 
 my $man = slurp("$top/man/kmta-sign.1");
 my $bash = slurp("$top/completions/kmta-sign.bash");

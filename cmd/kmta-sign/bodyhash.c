@@ -38,7 +38,7 @@ stage_emit(void *ctx, const char *data, size_t len)
 }
 
 int
-dkim_body_hash(const struct dkim_request *req, const struct kmta_message *m,
+dkim_body_hash(enum canon c, long long limit, const struct kmta_message *m,
     char *bh, unsigned long long *length, struct kmta_err *err)
 {
 	struct hash_stage hs;
@@ -52,7 +52,7 @@ dkim_body_hash(const struct dkim_request *req, const struct kmta_message *m,
 	    EVP_DigestInit_ex(hs.ctx, EVP_sha256(), NULL) != 1)
 		goto done;
 
-	canon_body_init(&cb, req->body_canon, -1, stage_emit, &hs);
+	canon_body_init(&cb, c, limit, stage_emit, &hs);
 	if (canon_body_run(&cb, m->data + m->body_off,
 	    m->len - m->body_off) == -1 || stage_flush(&hs) == -1 ||
 	    EVP_DigestFinal_ex(hs.ctx, digest, &digest_len) != 1)

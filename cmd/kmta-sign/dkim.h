@@ -50,8 +50,12 @@ extern const char *const dkim_default_headers[];
 int dkim_sign(const struct dkim_request *req, const struct kmta_message *m,
     struct kmta_buf *out, struct kmta_err *err);
 
-/* Compute the bh= value (base64 of the body hash) into bh (45 bytes). */
-int dkim_body_hash(const struct dkim_request *req,
+/*
+ * Compute the bh= value (base64 of the SHA-256 body hash) into bh (45
+ * bytes), hashing at most limit canonical bytes (-1 for all). Sets
+ * *length to the whole canonical body length.
+ */
+int dkim_body_hash(enum canon c, long long limit,
     const struct kmta_message *m, char *bh, unsigned long long *length,
     struct kmta_err *err);
 

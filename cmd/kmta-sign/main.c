@@ -17,6 +17,7 @@
 #include "log.h"
 #include "message.h"
 #include "request.h"
+#include "verify.h"
 
 /* Larger messages are rejected with exit 65. */
 #define SIGN_MESSAGE_MAX ((size_t)1 << 30)
@@ -54,6 +55,7 @@ usage(FILE *f)
 	fputs(
 "usage: kmta-sign [-c FILE] [options] < message > signed\n"
 "       kmta-sign -d DOMAIN -s SELECTOR -k KEYSOURCE [-a ALGO] [options]\n"
+"       kmta-sign verify --keys FILE < message\n"
 "\n"
 "Add DKIM signatures to the message on stdin. Without -d, the signatures\n"
 "come from the [dkim \"DOMAIN\"] sections matching the From domain.\n"
@@ -211,6 +213,9 @@ main(int argc, char **argv)
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
 	    OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS,
 	    NULL);
+	if (argc > 1 && strcmp(argv[1], "verify") == 0)
+		return verify_main(argc - 1, argv + 1);
+
 	sign_options_init(&o);
 	if ((rc = parse_options(argc, argv, &o, &config, &require)) != 0)
 		return rc;

@@ -214,7 +214,7 @@ dkim_sign(const struct dkim_request *req, const struct kmta_message *m,
 		return -1;
 	if (header_list(req, m, &list, err) == -1)
 		goto done;
-	if (dkim_body_hash(req, m, bh, &body_len, err) == -1)
+	if (dkim_body_hash(req->body_canon, -1, m, bh, &body_len, err) == -1)
 		goto done;
 
 	fold_tags(&f, req, list.data, bh, body_len);

@@ -1,0 +1,46 @@
+/* Verifying DKIM-Signature fields (RFC 6376 section 6, RFC 8463). */
+#ifndef KMTA_SIGN_VERIFY_H
+#define KMTA_SIGN_VERIFY_H
+
+#include "keyrecord.h"
+#include "message.h"
+
+/* Results as RFC 8601 names them for the dkim method. */
+enum dkim_result {
+	DKIM_PASS,
+	DKIM_FAIL,
+	DKIM_NEUTRAL,
+	DKIM_TEMPERROR,
+	DKIM_PERMERROR,
+};
+
+/* Signatures whose t= is further ahead of the local clock are rejected. */
+#define VERIFY_CLOCK_SKEW 300
+
+struct dkim_verdict {
+	enum dkim_result result;
+	char domain[256];
+	char selector[128];
+	char algo[32];
+	char reason[160];	/* empty on pass, unless worth a comment */
+};
+
+const char *dkim_result_name(enum dkim_result r);
+
+/*
+ * Verify the DKIM-Signature field at m->headers[field] against the key
+ * records in keys, at time now. Never fails as a call: every problem is a
+ * verdict with a reason.
+ */
+void dkim_verify_field(const struct kmta_message *m, size_t field,
+    const struct keys_file *keys, long long now, struct dkim_verdict *v);
+
+
+
+/*
+ * kmta-sign verify [--keys FILE] [--now SECONDS] < message: print one
+ * Authentication-Results style line per signature; returns the exit
+ * status (0 when one passes, 1 when none does, 75 on a temporary error).
+ */
+int verify_main(int argc, char **argv);
+#endif
