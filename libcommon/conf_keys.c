@@ -71,6 +71,7 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "domain", "auth_password", KMTA_CONF_KEYSOURCE, NULL, NULL },
 	{ "domain", "auth_allow_unverified", KMTA_CONF_BOOL, NULL, NULL },
 	{ "domain", "enable_dane", KMTA_CONF_BOOL, NULL, NULL },
+	{ "domain", "enable_mta_sts", KMTA_CONF_BOOL, NULL, NULL },
 
 	{ NULL, NULL, KMTA_CONF_STRING, NULL, NULL },
 };

@@ -16,16 +16,22 @@
 
 #define DANE_DNS_TIMEOUT 10	/* seconds, as [dns] timeout's default */
 
-/* Open the DNSSEC-aware resolver when [domain] enable_dane is set. */
+/*
+ * Open the libcommon resolver, which keeps DNSSEC status, when DANE or
+ * MTA-STS applies to domain: [domain] enable_dane or enable_mta_sts is set
+ * and the domain has no relay.
+ */
 int
-dane_dns_open(const struct send_opts *o, const char *domain,
+policy_dns_open(const struct send_opts *o, const char *domain,
     struct kmta_dns **dns, struct kmta_err *err)
 {
 	struct kmta_dns_options opt;
 
 	*dns = NULL;
-	if (!kmta_conf_domain_bool(o->conf, domain, "enable_dane", false) ||
-	    kmta_conf_domain_str(o->conf, domain, "relay", NULL) != NULL)
+	if (kmta_conf_domain_str(o->conf, domain, "relay", NULL) != NULL)
+		return 0;
+	if (!kmta_conf_domain_bool(o->conf, domain, "enable_dane", false) &&
+	    !kmta_conf_domain_bool(o->conf, domain, "enable_mta_sts", true))
 		return 0;
 
 	memset(&opt, 0, sizeof(opt));

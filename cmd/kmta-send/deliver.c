@@ -85,6 +85,18 @@ dest_policy_load(const struct send_opts *o, const char *domain, int port,
 	return -1;
 }
 
+/* "dane=usable mta_sts=enforce" for the log, or "" without either. */
+static void
+policy_note(const struct dest_policy *p, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (p->dane_outcome != NULL)
+		snprintf(buf, size, "dane=%s", p->dane_outcome);
+	if (p->sts)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%smta_sts=%s",
+		    buf[0] != '\0' ? " " : "", kmta_sts_mode_name(p->sts_mode));
+}
+
 /* Try one address; return true when no other address need be tried. */
 static bool
 deliver_address(const struct send_opts *o, struct envelope *envs,
@@ -99,9 +111,7 @@ deliver_address(const struct send_opts *o, struct envelope *envs,
 
 	for (;;) {
 		rc = conn_open(&c, o, h->name, addr, h->port, &err);
-		if (p.dane_outcome != NULL)
-			snprintf(c.policy, sizeof(c.policy), "dane=%s",
-			    p.dane_outcome);
+		policy_note(&p, c.policy, sizeof(c.policy));
 		if (rc == -1) {
 			rcpt_set_error(last, &c, &err, "4.4.1");
 			conn_close(&c);
@@ -145,6 +155,11 @@ deliver_host(const struct send_opts *o, struct envelope *envs, size_t nenvs,
 			rcpt_set_error(last, NULL, &err, esc);
 	}
 
+	/* MTA-STS enforce needs PKIX unless DANE protects the host. */
+	if (rc == 0 && p.sts && p.sts_mode == KMTA_STS_ENFORCE &&
+	    p.level != TLS_DANE)
+		p.level = TLS_VERIFY;
+
 	if (rc == -1)
 		log_host_failure(domain, last);
 	for (a = 0; rc == 0 && a < n && !done; a++) {
@@ -171,7 +186,7 @@ deliver_domain(const struct send_opts *o, struct envelope *envs,
 
 	memset(&last, 0, sizeof(last));
 	rcpt_set(&last, OUTCOME_DEFERRED, 0, "4.4.0", "", "no host was tried");
-	if (dane_dns_open(o, domain, &dns, &err) == -1 ||
+	if (policy_dns_open(o, domain, &dns, &err) == -1 ||
 	    route_lookup(o, dns, domain, &r, &err) == -1) {
 		rcpt_set_error(&last, NULL, &err, r.esc[0] != '\0' ? r.esc :
 		    "4.4.3");
@@ -181,6 +196,10 @@ deliver_domain(const struct send_opts *o, struct envelope *envs,
 	/* Every host of a route shares the port: one relay, or [domain] port. */
 	if (r.nhosts > 0 && dest_policy_load(o, domain, r.hosts[0].port,
 	    &policy, &last) == -1)
+		goto done;
+	r.dane = dns != NULL &&
+	    kmta_conf_domain_bool(o->conf, domain, "enable_dane", false);
+	if (sts_route_apply(o, dns, domain, &r, &policy, &last) == -1)
 		goto done;
 
 	for (h = 0; h < r.nhosts && any_pending(envs, nenvs, domain); h++)

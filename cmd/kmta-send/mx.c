@@ -250,7 +250,6 @@ route_from_dnssec(struct route *r, struct kmta_dns *dns, const char *domain,
 
 	if (kmta_dns_mx(dns, domain, &set, err) == -1)
 		return -1;
-	r->dane = true;
 	r->mx_security = set.security;
 	if (set.result == KMTA_DNS_NXDOMAIN)
 		rc = route_fail(r, "5.1.2", err, domain, "not found (NXDOMAIN)");

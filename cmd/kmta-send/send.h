@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "dane.h"
 #include "dns.h"
+#include "mtasts.h"
 #include "err.h"
 #include "keysource.h"
 #include "message.h"
@@ -72,7 +73,7 @@ struct route {
 	struct route_host *hosts;
 	size_t nhosts;
 	bool relay;		/* hosts come from the relay setting */
-	bool dane;		/* looked up with DNSSEC status for DANE */
+	bool dane;		/* DANE applies: decide TLS per host */
 	enum kmta_dnssec mx_security;
 	char esc[SEND_ESC_MAX];	/* RFC 3463 code when the lookup failed */
 };
@@ -187,6 +188,8 @@ struct dest_policy {
 	bool auth_allow_unverified;	/* AUTH without verified TLS */
 	const struct kmta_dane_host *dane;	/* TLS_DANE only */
 	const char *dane_outcome;	/* for the log; NULL without DANE */
+	enum kmta_sts_mode sts_mode;	/* MTA-STS policy of the domain */
+	bool sts;			/* an MTA-STS policy applies */
 };
 
 /* auth.c */
@@ -234,12 +237,17 @@ int envelope_report(struct envelope *envs, size_t nenvs);
 int batch_run(const struct send_opts *o);
 
 /* dane_policy.c */
-int dane_dns_open(const struct send_opts *o, const char *domain,
+int policy_dns_open(const struct send_opts *o, const char *domain,
     struct kmta_dns **dns, struct kmta_err *err);
 int dane_host_policy(const struct send_opts *o, struct kmta_dns *dns,
     const struct route *r, const struct route_host *h,
     struct kmta_dane_host *dh, struct dest_policy *p, char (*addrs)[64],
     size_t *naddrs, struct rcpt *last);
+
+/* sts_policy.c */
+int sts_route_apply(const struct send_opts *o, struct kmta_dns *dns,
+    const char *domain, struct route *r, struct dest_policy *p,
+    struct rcpt *last);
 
 /* deliver.c */
 void deliver_domain(const struct send_opts *o, struct envelope *envs,
