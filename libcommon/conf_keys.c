@@ -44,6 +44,8 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "send", "ca_file", KMTA_CONF_STRING, NULL, NULL },
 	{ "send", "inet_protocols", KMTA_CONF_ENUM, "all|ipv4|ipv6", NULL },
 	{ "send", "address_preference", KMTA_CONF_ENUM, "ipv6|ipv4", NULL },
+	{ "send", "client_cert", KMTA_CONF_STRING, NULL, NULL },
+	{ "send", "client_key", KMTA_CONF_KEYSOURCE, NULL, NULL },
 
 	{ "dns", "name_servers", KMTA_CONF_STRING, NULL, NULL },
 	{ "dns", "timeout", KMTA_CONF_DURATION, NULL, NULL },

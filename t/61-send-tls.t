@@ -113,4 +113,25 @@ conf "$T/sf.conf" "$foreign" verify "implicit_tls = yes"
 send_run -c "$T/sf.conf" -f a@example.org b@example.net
 is "implicit TLS to a STARTTLS server: exit 75" "$RC" 75
 
+# --- client certificate from a key source -------------------------------
+sh "$KMTA_TOP/t/lib/mkcert.sh" "$T/ca" client client.test
+chmod 600 "$T/ca/client.key"
+smtpd_start mtls --tls-cert "$T/ca/smtp.pem" --tls-key "$T/ca/smtp.key" \
+    --tls-client-ca "$T/ca/ca.pem"
+conf "$T/m.conf" "$SMTPD_PORT" verify
+printf '[send]\nca_file = %s\nclient_cert = %s\nclient_key = file:%s\n' \
+    "$T/ca/ca.pem" "$T/ca/client.pem" "$T/ca/client.key" >"$T/m2.conf"
+sed '1,/^\[domain/{/^\[domain/!d}' "$T/m.conf" >>"$T/m2.conf"
+send_run -c "$T/m2.conf" -f a@example.org b@example.net
+is "client certificate: exit 0" "$RC" 0
+ok "client certificate: server saw it" grep -q '"client_cn": "client.test"' \
+    "$T/mtls.mail/0001.json"
+send_run -c "$T/m.conf" -f a@example.org b@example.net
+ok "no client certificate configured: none sent" grep -q \
+    '"client_cn": null' "$T/mtls.mail/0002.json"
+chmod 644 "$T/ca/client.key"
+send_run -c "$T/m2.conf" -f a@example.org b@example.net
+is "readable client key: exit 75" "$RC" 75
+ok "readable client key: names the key" grep -q 'client_key' "$T/out"
+
 done_testing

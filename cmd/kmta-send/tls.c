@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "send.h"
@@ -43,6 +44,46 @@ tls_level_name(enum tls_level level)
 	return level_names[level];
 }
 
+/*
+ * Load [send] client_cert (a PEM chain file) and client_key (a key source)
+ * into ctx, for servers that ask for a client certificate. The key's
+ * bytes are wiped as soon as OpenSSL has parsed them.
+ */
+static int
+tls_client_cert(const struct send_opts *o, SSL_CTX *ctx, struct kmta_err *err)
+{
+	const char *cert = kmta_conf_str(o->conf, "send", "client_cert", NULL);
+	const char *key = kmta_conf_str(o->conf, "send", "client_key", NULL);
+	struct kmta_secret pem = { 0 };
+	EVP_PKEY *pkey = NULL;
+	BIO *bio;
+	int ok;
+
+	if (cert == NULL && key == NULL)
+		return 0;
+	if (cert == NULL || key == NULL)
+		return kmta_err_set(err, EX_CONFIG, "[send] client_cert and "
+		    "client_key must be set together");
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		return kmta_err_set(err, EX_CONFIG, "[send] client_cert: cannot "
+		    "load a PEM certificate chain from %s", cert);
+	if (keysource_load(o->conf, key, &pem, err) == -1)
+		return kmta_err_wrap(err, "[send] client_key");
+
+	bio = BIO_new_mem_buf(pem.data, (int)pem.len);
+	if (bio != NULL)
+		pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	kmta_secret_free(&pem);
+	ok = pkey != NULL && SSL_CTX_use_PrivateKey(ctx, pkey) == 1 &&
+	    SSL_CTX_check_private_key(ctx) == 1;
+	EVP_PKEY_free(pkey);
+	if (!ok)
+		return kmta_err_set(err, EX_CONFIG, "[send] client_key: not a "
+		    "PEM private key that matches %s", cert);
+	return 0;
+}
+
 /* One context per level class (none, PKIX, DANE), made on first use. */
 static SSL_CTX *
 tls_context(const struct send_opts *o, enum tls_level level,
@@ -73,6 +114,10 @@ tls_context(const struct send_opts *o, enum tls_level level,
 	if (kind == 2 && SSL_CTX_dane_enable(c) <= 0) {
 		SSL_CTX_free(c);
 		kmta_err_set(err, EX_SOFTWARE, "TLS: cannot enable DANE");
+		return NULL;
+	}
+	if (tls_client_cert(o, c, err) == -1) {
+		SSL_CTX_free(c);
 		return NULL;
 	}
 	ctx[kind] = c;

@@ -21,6 +21,8 @@ Scripted behaviour for client tests:
                          (offered only inside TLS unless --auth-plaintext)
   --auth-offer MECHS     advertise only these mechanisms, e.g. "LOGIN"
   --ehlo-drop-in-tls KW  leave KW out of EHLO inside TLS only
+  --tls-client-ca FILE   ask for a client certificate signed by FILE's CA
+                         and store its subject CN as "client_cn"
 """
 import argparse
 import json
@@ -129,11 +131,24 @@ class StoreHandler:
             "mail_options": envelope.mail_options,
             "auth": session.auth_data.decode() if isinstance(
                 session.auth_data, bytes) else None,
+            "client_cn": client_cn(session),
         }
         with open(base + ".json", "w") as f:
             json.dump(meta, f)
         os.rename(base + ".eml.tmp", base + ".eml")
         return "250 2.0.0 Ok: stored as %04d" % self.count
+
+
+def client_cn(session):
+    """The subject CN of the client's certificate, or None."""
+    ssl_info = session.ssl if isinstance(session.ssl, dict) else {}
+    ssl_object = ssl_info.get("ssl_object")
+    cert = ssl_object.getpeercert() if ssl_object else None
+    for rdn in (cert or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return None
 
 
 def auth_options(args):
@@ -178,6 +193,7 @@ def main():
     ap.add_argument("--auth-plaintext", action="store_true")
     ap.add_argument("--auth-offer")
     ap.add_argument("--ehlo-drop-in-tls", action="append", default=[])
+    ap.add_argument("--tls-client-ca")
     args = ap.parse_args()
 
     replies = {}
@@ -189,6 +205,9 @@ def main():
     if args.tls_cert:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_client_ca:
+            tls.verify_mode = ssl.CERT_OPTIONAL
+            tls.load_verify_locations(args.tls_client_ca)
 
     os.makedirs(args.maildir, exist_ok=True)
     port = args.port or free_port(args.host)
