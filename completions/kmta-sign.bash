@@ -7,6 +7,25 @@ _kmta_sign()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 
+	if [[ ${COMP_WORDS[1]} == genkey && $COMP_CWORD -gt 1 ]]; then
+		case $prev in
+		-a|--algorithm)
+			COMPREPLY=($(compgen -W 'ed25519 rsa' -- "$cur"))
+			;;
+		-c|--config|-o|--output)
+			COMPREPLY=($(compgen -f -- "$cur"))
+			;;
+		-b|--bits|-d|--domain|-s|--selector)
+			;;
+		*)
+			COMPREPLY=($(compgen -W '-a --algorithm -b --bits -d
+			    --domain -s --selector -o --output -c --config -h
+			    --help' -- "$cur"))
+			;;
+		esac
+		return
+	fi
+
 	if [[ ${COMP_WORDS[1]} == verify && $COMP_CWORD -gt 1 ]]; then
 		case $prev in
 		-K|--keys)
@@ -64,7 +83,7 @@ _kmta_sign()
 	    --timestamp --expire --headers --oversign --body-length
 	    --require-signature -h --help' -- "$cur"))
 	if [[ $COMP_CWORD -eq 1 && $cur != -* ]]; then
-		COMPREPLY=($(compgen -W 'verify' -- "$cur"))
+		COMPREPLY=($(compgen -W 'verify genkey' -- "$cur"))
 	fi
 }
 complete -F _kmta_sign kmta-sign

@@ -20,10 +20,12 @@ my $help = `$bin/kmta-sign --help`;
 is($? >> 8, 0, '--help exits 0');
 my $verify_help = `$bin/kmta-sign verify --help`;
 is($? >> 8, 0, 'verify --help exits 0');
+$verify_help .= `$bin/kmta-sign genkey --help`;
+is($? >> 8, 0, 'genkey --help exits 0');
 like($help, qr/kmta-sign verify/, 'help mentions verify');
 my @options = sort keys %{{ map { $_ => 1 }
     "$help$verify_help" =~ /(--[a-z][a-z-]+)/g }};
-cmp_ok(scalar @options, '>=', 16, 'help lists the long options');
+cmp_ok(scalar @options, '>=', 18, 'help lists the long options');
 
 my $man = slurp("$top/man/kmta-sign.1");
 my $bash = slurp("$top/completions/kmta-sign.bash");

@@ -14,6 +14,7 @@
 #include "address.h"
 #include "check.h"
 #include "conf.h"
+#include "genkey.h"
 #include "log.h"
 #include "message.h"
 #include "request.h"
@@ -56,6 +57,7 @@ usage(FILE *f)
 "usage: kmta-sign [-c FILE] [options] < message > signed\n"
 "       kmta-sign -d DOMAIN -s SELECTOR -k KEYSOURCE [-a ALGO] [options]\n"
 "       kmta-sign verify --keys FILE < message\n"
+"       kmta-sign genkey -a ed25519|rsa -d DOMAIN -s SELECTOR [-o KEYSOURCE]\n"
 "\n"
 "Add DKIM signatures to the message on stdin. Without -d, the signatures\n"
 "come from the [dkim \"DOMAIN\"] sections matching the From domain.\n"
@@ -215,6 +217,8 @@ main(int argc, char **argv)
 	    NULL);
 	if (argc > 1 && strcmp(argv[1], "verify") == 0)
 		return verify_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "genkey") == 0)
+		return genkey_main(argc - 1, argv + 1);
 
 	sign_options_init(&o);
 	if ((rc = parse_options(argc, argv, &o, &config, &require)) != 0)

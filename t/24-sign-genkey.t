@@ -1,0 +1,95 @@
+#!/usr/bin/perl
+# kmta-sign genkey: new keys are stored with mode 0600, their printed DNS
+# records are valid zone-file TXT records, and mail signed with them
+# verifies with kmta-sign verify, dkimpy and Mail::DKIM.
+use strict;
+use warnings;
+use File::Temp qw(tempdir);
+use Test::More;
+
+my $bin = $ENV{KMTA_BIN} // 'build/bin';
+my $top = $ENV{KMTA_TOP} // '.';
+my $sign = "$bin/kmta-sign";
+plan skip_all => "$sign not built" unless -x $sign;
+
+my $dir = tempdir(CLEANUP => 1);
+$ENV{KMTA_CONF} = '/dev/null';
+
+sub write_file {
+	my ($path, $data) = @_;
+	open(my $fh, '>', $path) or die "$path: $!";
+	print $fh $data;
+	close($fh) or die "$path: $!";
+}
+
+# Turn a zone-file TXT line into "NAME TEXT" for a keys file.
+sub keys_line {
+	my ($zone) = @_;
+	my ($name) = $zone =~ /^(\S+)\. IN TXT /;
+	my @strings = $zone =~ /"([^"]*)"/g;
+	return ($name, join('', @strings), \@strings);
+}
+
+write_file("$dir/msg", "From: a\@example.com\nTo: b\@example.net\n"
+    . "Subject: genkey\n\nbody\n");
+my $keys = '';
+for my $case (['ed25519', 'g1', undef, 'ed25519-sha256'],
+    ['rsa', 'g2', "file:$dir/g2.pem", 'rsa-sha256'],
+    ['rsa', 'g3', "$dir/g3.pem", 'rsa-sha256', 3072]) {
+	my ($algo, $sel, $output, $a, $bits) = @$case;
+	my $opts = "-a $algo -d example.com -s $sel";
+	$opts .= " -o $output" if defined $output;
+	$opts .= " -b $bits" if defined $bits;
+	my $zone = `cd $dir && $sign genkey $opts 2>$dir/err`;
+	is($? >> 8, 0, "genkey $algo $sel: exit 0") or diag(`cat $dir/err`);
+	my $path = defined $output ? $output =~ s/^file://r
+	    : "$dir/example.com.$sel.pem";
+	ok(-f $path, "genkey $sel: key file written");
+	is((stat($path))[2] & 07777, 0600, "genkey $sel: key file mode 0600");
+	my ($name, $text, $strings) = keys_line($zone);
+	is($name, "$sel._domainkey.example.com", "genkey $sel: record name");
+	like($text, qr/^v=DKIM1; k=$algo; p=[A-Za-z0-9+\/]+=*$/,
+	    "genkey $sel: record text");
+	my @long = grep { length($_) > 255 } @$strings;
+	is(scalar @long, 0, "genkey $sel: TXT strings of at most 255 octets");
+	$keys .= "$name $text\n";
+	write_file("$dir/keys", $keys);
+
+	system("$sign -d example.com -s $sel -k $path < $dir/msg"
+	    . " > $dir/signed") == 0 or die;
+	my $out = `$sign verify --keys $dir/keys < $dir/signed`;
+	like($out, qr/^dkim=pass header\.d=example\.com header\.s=$sel header\.a=$a$/,
+	    "genkey $sel: kmta-sign verify passes");
+	$out = `$top/t/lib/dkimpy-verify $dir/keys < $dir/signed`;
+	is($? >> 8, 0, "genkey $sel: dkimpy passes") or diag($out);
+	$out = `$top/t/lib/mail-dkim-verify $dir/keys < $dir/signed`;
+	my $rc = $? >> 8;
+	SKIP: {
+		skip "installed Mail::DKIM lacks $a", 1 if $rc == 3;
+		is($rc, 0, "genkey $sel: Mail::DKIM passes") or diag($out);
+	}
+}
+
+my $rsa_bits = `openssl pkey -in $dir/g3.pem -noout -text 2>/dev/null`;
+like($rsa_bits, qr/3072 bit/, 'genkey -b 3072 makes a 3072-bit key');
+
+# Errors.
+my @errors = (
+	['existing key file', "-a rsa -d example.com -s g2 -o $dir/g2.pem", 73,
+	    qr/key file \Q$dir\E\/g2\.pem exists/],
+	['RSA under 1024 bits', "-a rsa -b 512 -d example.com -s x", 64,
+	    qr/invalid -b 512/],
+	['unknown algorithm', "-a dsa -d example.com -s x", 64,
+	    qr/unknown algorithm "dsa"/],
+	['missing selector', "-a rsa -d example.com", 64, qr/usage:/],
+	['env: key source', "-a ed25519 -d example.com -s x -o env:KEY", 64,
+	    qr/env: sources cannot be written/],
+);
+for my $e (@errors) {
+	my ($name, $opts, $code, $re) = @$e;
+	my $out = `cd $dir && $sign genkey $opts 2>&1 >/dev/null`;
+	is($? >> 8, $code, "$name: exit $code");
+	like($out, $re, "$name: message");
+}
+
+done_testing();
