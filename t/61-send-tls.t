@@ -113,6 +113,22 @@ conf "$T/sf.conf" "$foreign" verify "implicit_tls = yes"
 send_run -c "$T/sf.conf" -f a@example.org b@example.net
 is "implicit TLS to a STARTTLS server: exit 75" "$RC" 75
 
+# --- a handshake that fails ---------------------------------------------
+smtpd_start broken --tls-cert "$T/ca/smtp.pem" --tls-key "$T/ca/smtp.key" \
+    --tls-broken
+conf "$T/bo.conf" "$SMTPD_PORT" opportunistic
+send_run -c "$T/bo.conf" -f a@example.org b@example.net
+is "opportunistic, failed handshake: exit 0" "$RC" 0
+ok "opportunistic, failed handshake: first attempt logged" grep -q \
+    'status=deferred attempt=failed reply="4.7.0 TLS handshake' "$T/err"
+ok "opportunistic, failed handshake: sent in plain text" grep -q \
+    '"tls": false' "$T/broken.mail/0001.json"
+conf "$T/br.conf" "$SMTPD_PORT" required
+send_run -c "$T/br.conf" -f a@example.org b@example.net
+is "required, failed handshake: exit 75" "$RC" 75
+is "required, failed handshake: nothing more stored" \
+    "$(mail_count broken)" 1
+
 # --- client certificate from a key source -------------------------------
 sh "$KMTA_TOP/t/lib/mkcert.sh" "$T/ca" client client.test
 chmod 600 "$T/ca/client.key"

@@ -23,6 +23,8 @@ Scripted behaviour for client tests:
   --ehlo-drop-in-tls KW  leave KW out of EHLO inside TLS only
   --tls-client-ca FILE   ask for a client certificate signed by FILE's CA
                          and store its subject CN as "client_cn"
+  --tls-broken           offer STARTTLS with TLS 1.1 at most, so the
+                         handshake with a current client fails
 """
 import argparse
 import json
@@ -194,6 +196,7 @@ def main():
     ap.add_argument("--auth-offer")
     ap.add_argument("--ehlo-drop-in-tls", action="append", default=[])
     ap.add_argument("--tls-client-ca")
+    ap.add_argument("--tls-broken", action="store_true")
     args = ap.parse_args()
 
     replies = {}
@@ -205,6 +208,9 @@ def main():
     if args.tls_cert:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_broken:
+            tls.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+            tls.maximum_version = ssl.TLSVersion.TLSv1_1
         if args.tls_client_ca:
             tls.verify_mode = ssl.CERT_OPTIONAL
             tls.load_verify_locations(args.tls_client_ca)
