@@ -26,6 +26,26 @@ _kmta_sign()
 		return
 	fi
 
+	if [[ ${COMP_WORDS[1]} == testkey && $COMP_CWORD -gt 1 ]]; then
+		case $prev in
+		-a|--algorithm)
+			COMPREPLY=($(compgen -W 'rsa-sha256 ed25519-sha256' \
+			    -- "$cur"))
+			;;
+		-c|--config|-K|--keys|-k|--key)
+			COMPREPLY=($(compgen -f -- "$cur"))
+			;;
+		-d|--domain|-s|--selector)
+			;;
+		*)
+			COMPREPLY=($(compgen -W '-d --domain -s --selector -k
+			    --key -a --algorithm -K --keys -c --config -h --help' \
+			    -- "$cur"))
+			;;
+		esac
+		return
+	fi
+
 	if [[ ${COMP_WORDS[1]} == verify && $COMP_CWORD -gt 1 ]]; then
 		case $prev in
 		-K|--keys)
@@ -83,7 +103,7 @@ _kmta_sign()
 	    --timestamp --expire --headers --oversign --body-length
 	    --require-signature -h --help' -- "$cur"))
 	if [[ $COMP_CWORD -eq 1 && $cur != -* ]]; then
-		COMPREPLY=($(compgen -W 'verify genkey' -- "$cur"))
+		COMPREPLY=($(compgen -W 'verify genkey testkey' -- "$cur"))
 	fi
 }
 complete -F _kmta_sign kmta-sign

@@ -22,6 +22,8 @@ my $verify_help = `$bin/kmta-sign verify --help`;
 is($? >> 8, 0, 'verify --help exits 0');
 $verify_help .= `$bin/kmta-sign genkey --help`;
 is($? >> 8, 0, 'genkey --help exits 0');
+$verify_help .= `$bin/kmta-sign testkey --help`;
+is($? >> 8, 0, 'testkey --help exits 0');
 like($help, qr/kmta-sign verify/, 'help mentions verify');
 my @options = sort keys %{{ map { $_ => 1 }
     "$help$verify_help" =~ /(--[a-z][a-z-]+)/g }};

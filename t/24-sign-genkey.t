@@ -73,6 +73,32 @@ for my $case (['ed25519', 'g1', undef, 'ed25519-sha256'],
 my $rsa_bits = `openssl pkey -in $dir/g3.pem -noout -text 2>/dev/null`;
 like($rsa_bits, qr/3072 bit/, 'genkey -b 3072 makes a 3072-bit key');
 
+# testkey: the records printed above match their keys and no others.
+write_file("$dir/keys2", $keys
+    . "revoked._domainkey.example.com v=DKIM1; k=rsa; p=\n");
+my @testkey = (
+	['ed25519 match', "-s g1 -k $dir/example.com.g1.pem", 0,
+	    qr/^g1\._domainkey\.example\.com: key record matches the ed25519-sha256 private key$/],
+	['rsa match', "-s g2 -k $dir/g2.pem", 0,
+	    qr/^g2\._domainkey\.example\.com: key record matches the rsa-sha256/],
+	['other key', "-s g2 -k $dir/g3.pem", 1,
+	    qr/^g2\._domainkey\.example\.com: key record is for a different key$/],
+	['no record', "-s none -k $dir/g2.pem", 1,
+	    qr/^none\._domainkey\.example\.com: no key record$/],
+	['revoked record', "-s revoked -k $dir/g2.pem", 1,
+	    qr/key record unusable: key revoked/],
+	['algorithm not of the key', "-s g1 -a rsa -k $dir/example.com.g1.pem",
+	    78, qr/^$/],
+);
+for my $t (@testkey) {
+	my ($name, $opts, $code, $re) = @$t;
+	my $out = `$sign testkey -d example.com $opts --keys $dir/keys2 2>/dev/null`;
+	is($? >> 8, $code, "testkey $name: exit $code");
+	like($out, $re, "testkey $name: output");
+}
+my $out = `$sign testkey -d example.com -s g1 -k $dir/g2.pem 2>&1`;
+is($? >> 8, 64, 'testkey without --keys: exit 64');
+
 # Errors.
 my @errors = (
 	['existing key file', "-a rsa -d example.com -s g2 -o $dir/g2.pem", 73,

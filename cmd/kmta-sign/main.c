@@ -18,6 +18,7 @@
 #include "log.h"
 #include "message.h"
 #include "request.h"
+#include "testkey.h"
 #include "verify.h"
 
 /* Larger messages are rejected with exit 65. */
@@ -58,6 +59,7 @@ usage(FILE *f)
 "       kmta-sign -d DOMAIN -s SELECTOR -k KEYSOURCE [-a ALGO] [options]\n"
 "       kmta-sign verify --keys FILE < message\n"
 "       kmta-sign genkey -a ed25519|rsa -d DOMAIN -s SELECTOR [-o KEYSOURCE]\n"
+"       kmta-sign testkey -d DOMAIN -s SELECTOR -k KEYSOURCE --keys FILE\n"
 "\n"
 "Add DKIM signatures to the message on stdin. Without -d, the signatures\n"
 "come from the [dkim \"DOMAIN\"] sections matching the From domain.\n"
@@ -219,6 +221,8 @@ main(int argc, char **argv)
 		return verify_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "genkey") == 0)
 		return genkey_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "testkey") == 0)
+		return testkey_main(argc - 1, argv + 1);
 
 	sign_options_init(&o);
 	if ((rc = parse_options(argc, argv, &o, &config, &require)) != 0)
