@@ -129,6 +129,16 @@ is "required, failed handshake: exit 75" "$RC" 75
 is "required, failed handshake: nothing more stored" \
     "$(mail_count broken)" 1
 
+# --- a hang-up in the middle of DATA inside TLS --------------------------
+smtpd_start tlsdrop --tls-cert "$T/ca/smtp.pem" --tls-key "$T/ca/smtp.key" \
+    --drop-in-data
+conf "$T/td.conf" "$SMTPD_PORT" required
+awk 'BEGIN { printf "From: a@example.org\n\n"
+    for (i = 0; i < 40000; i++) printf "%070d\n", i }' >"$T/big"
+MSG_IN=$T/big send_run -c "$T/td.conf" -f a@example.org b@example.net
+is "TLS hang-up in DATA: exit 75" "$RC" 75
+is "TLS hang-up in DATA: deferred" "$(result_field b@example.net 1)" deferred
+
 # --- client certificate from a key source -------------------------------
 sh "$KMTA_TOP/t/lib/mkcert.sh" "$T/ca" client client.test
 chmod 600 "$T/ca/client.key"

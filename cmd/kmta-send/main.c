@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,10 @@ main(int argc, char **argv)
 		kmta_error("%s", err.msg);
 		return err.code;
 	}
+	/* A server that hangs up must fail a write, not kill the process:
+	 * OpenSSL writes to the socket without MSG_NOSIGNAL. */
+	signal(SIGPIPE, SIG_IGN);
+
 	rc = cli_parse(argc, argv, &cli);
 	if (rc != -1)
 		return rc;
