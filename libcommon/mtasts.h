@@ -101,6 +101,9 @@ struct kmta_sts_result {
  * an expired one never is. A cache that cannot be written is reported in
  * out->cache_error. Returns -1 only on a malformed name or exhausted
  * memory.
+ *
+ * NOTE: the fetch and cache code use static 64 KiB buffers, so only one
+ * thread at a time may call kmta_sts_get and kmta_sts_cache_load.
  */
 int kmta_sts_get(struct kmta_dns *dns, const char *domain,
     const struct kmta_sts_options *opt, struct kmta_sts_result *out,

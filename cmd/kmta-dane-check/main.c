@@ -213,8 +213,9 @@ fail:
 	return err.code;
 }
 
+/* Check target: the --host host, else the domain. */
 static int
-run_check(struct cli *cli, struct kmta_dns_options *dopt, const char *domain)
+run_check(struct cli *cli, struct kmta_dns_options *dopt, const char *target)
 {
 	struct domain_check result;
 	struct kmta_dns *dns;
@@ -230,8 +231,10 @@ run_check(struct cli *cli, struct kmta_dns_options *dopt, const char *domain)
 		    "trusted, so every answer counts as insecure (see "
 		    "--trust-anchor)");
 
-	rc = cli->host ? check_host(dns, cli->host, &cli->check, &result, &err) :
-	    check_domain(dns, domain, &cli->check, &result, &err);
+	if (cli->host != NULL)
+		rc = check_host(dns, target, &cli->check, &result, &err);
+	else
+		rc = check_domain(dns, target, &cli->check, &result, &err);
 	kmta_dns_close(dns);
 	if (rc == -1) {
 		kmta_error("%s", err.msg);
@@ -288,7 +291,7 @@ main(int argc, char **argv)
 	else if ((cli.host != NULL && argc == 0) ||
 	    (cli.host == NULL && argc == 1)) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		rc = run_check(&cli, &dopt, argc == 1 ? argv[0] : NULL);
+		rc = run_check(&cli, &dopt, argc == 1 ? argv[0] : cli.host);
 		curl_global_cleanup();
 	} else
 		rc = usage(stderr, EX_USAGE);
