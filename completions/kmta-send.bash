@@ -21,7 +21,7 @@ _kmta_send()
 
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '-4 -6 -c -f -m -v -h --batch --config
-		    --from --message --verbose --help' -- "$cur"))
+		    --from --message --verbose --syslog --help' -- "$cur"))
 	fi
 }
 complete -F _kmta_send kmta-send

@@ -11,7 +11,7 @@ bash_comp=$KMTA_TOP/completions/kmta-send.bash
 zsh_comp=$KMTA_TOP/completions/_kmta-send
 
 for opt in -4 -6 -c --config -f --from -m --message -v --verbose -h --help \
-    --batch; do
+    --batch --syslog; do
 	case $opt in
 	--*) mdoc="Fl -${opt#--}" ;;
 	*) mdoc="Fl ${opt#-}" ;;

@@ -37,6 +37,7 @@ KMTA_CONF_DEFAULT ")\n"
 "  -4                   connect over IPv4 only ([send] inet_protocols)\n"
 "  -6                   connect over IPv6 only\n"
 "  -v, --verbose        log the SMTP dialogue to stderr (never secrets)\n"
+"      --syslog         also log to syslog's mail facility\n"
 "  -h, --help           print this help\n"
 "\n"
 "Exit status: 0 all delivered, 75 some deferred, 69 all others failed,\n"
@@ -48,6 +49,7 @@ struct cli {
 	const char *message_path;
 	bool batch;
 	bool verbose;
+	bool syslog;
 	int family;
 };
 
@@ -68,6 +70,7 @@ cli_parse(int argc, char **argv, struct cli *cli)
 		{ "message", required_argument, NULL, 'm' },
 		{ "batch", no_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "syslog", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -83,6 +86,7 @@ cli_parse(int argc, char **argv, struct cli *cli)
 		case 'm': cli->message_path = optarg; break;
 		case 'B': cli->batch = true; break;
 		case 'v': cli->verbose = true; break;
+		case 'S': cli->syslog = true; break;
 		case '4': cli->family = AF_INET; break;
 		case '6': cli->family = AF_INET6; break;
 		case 'h':
@@ -165,11 +169,13 @@ send_one(const struct send_opts *o, const struct cli *cli, char **rcpts,
 }
 
 static void
-log_setup(const struct kmta_conf *conf, bool verbose)
+log_setup(const struct kmta_conf *conf, const struct cli *cli)
 {
 	kmta_log_configure(conf);
-	if (verbose)
+	if (cli->verbose)
 		kmta_log_level(KMTA_LOG_DEBUG);
+	if (cli->syslog)
+		kmta_log_syslog(true);
 }
 
 int
@@ -199,7 +205,7 @@ main(int argc, char **argv)
 		kmta_error("%s", err.msg);
 		return err.code;
 	}
-	log_setup(conf, cli.verbose);
+	log_setup(conf, &cli);
 	opts_load(conf, &cli, &o);
 
 	if (cli.batch)
