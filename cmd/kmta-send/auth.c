@@ -3,6 +3,9 @@
  * credentials go out only inside TLS whose certificate was verified,
  * unless [domain] auth_allow_unverified is set. The password comes
  * from a key source, is never logged, and is wiped after the session.
+ *
+ * NOTE: the password cannot come from a file descriptor yet, only from a
+ * key source (file:, env: or vault:).
  */
 #include <stdio.h>
 #include <stdlib.h>
