@@ -117,6 +117,20 @@ is "-4 finds the IPv4 address" "$(check ee.test -4)" 0
 is "-6 without AAAA is a temporary failure" "$(check ee.test -6)" 75
 ok "-6 names the missing address" has ee.test "no A or AAAA record"
 
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1' &&
+    ! ss -Hltn 'sport = :25' 2>/dev/null | grep -q '\[::1\]\|\*:25' &&
+    danelab_smtp6 >/dev/null 2>&1; then
+	is "-6 checks the IPv6 address" "$(check v6.test -6)" 0
+	ok "-6 probes ::1 only" has v6.test "^    ::1: STARTTLS"
+	ok "-6 skips the IPv4 address" \
+	    sh -c "! grep -q '$DNSLAB_NET.10:' '$T/v6.test.out'"
+	is "both families checked by default" "$(check v6.test)" 0
+	is "both addresses probed" \
+	    "$(grep -c 'DANE verified' "$T/v6.test.out")" 2
+else
+	skip "IPv6 probes" "no ::1 on lo, or port 25 on ::1 is taken"
+fi
+
 is "--json exits like text" "$(check two.test --json)" 1
 /usr/bin/python3 - "$T/two.test.out" >"$T/json.txt" 2>&1 <<'PY'
 import json, sys

@@ -13,6 +13,8 @@
 # .15: the MTA-STS servers.
 # .16: a server whose certificate expires in 5 days.
 # .3: the HTTPS policy server.
+# The MX host of v6.test also has the address ::1, where only
+# danelab_smtp6 starts a server, since two labs cannot share it.
 # The MX host of sts-badcert.test is .10, whose certificate names another
 # host.
 
@@ -93,6 +95,13 @@ Z
 		    $i "$ee"
 		i=$((i + 1))
 	done | dnslab_zone big.test signed
+	dnslab_zone v6.test signed <<Z
+@ MX 10 mx
+mx A $net.10
+mx AAAA ::1
+_25._tcp.mx TLSA 3 1 1 $ee
+_25._tcp.mx TLSA 2 1 1 $ta
+Z
 	dnslab_zone cname.test signed <<Z
 @ MX 10 mx
 mx CNAME mx.ee.test.
@@ -122,6 +131,11 @@ danelab_policies() {
 	    dnslab_policy sts-cache.test
 	printf 'version: STSv1\nmode: enforce\nmx: mx.sts-badcert.test\nmax_age: 86400\n' |
 	    dnslab_policy sts-badcert.test
+}
+
+# danelab_smtp6: the good server on [::1]:25 as well, for v6.test.
+danelab_smtp6() {
+	dnslab_smtp ::1 mx.ee.test
 }
 
 danelab_start() {
