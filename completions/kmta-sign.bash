@@ -101,7 +101,11 @@ _kmta_sign()
 	COMPREPLY=($(compgen -W '-d --domain -s --selector -a --algorithm
 	    -k --key -c --config -C --canonicalization -i --identity
 	    --timestamp --expire --headers --oversign --body-length
-	    --require-signature -h --help' -- "$cur"))
+	    --require-signature --batch -h --help' -- "$cur"))
+	if [[ $cur != -* ]] && [[ " ${COMP_WORDS[*]} " == *" --batch "* ]]; then
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+	fi
 	if [[ $COMP_CWORD -eq 1 && $cur != -* ]]; then
 		COMPREPLY=($(compgen -W 'verify genkey testkey' -- "$cur"))
 	fi

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "address.h"
+#include "batch.h"
 #include "check.h"
 #include "conf.h"
 #include "genkey.h"
@@ -31,6 +32,7 @@ enum {
 	OPT_EXPIRE,
 	OPT_BODY_LENGTH,
 	OPT_REQUIRE,
+	OPT_BATCH,
 };
 
 static const struct option long_options[] = {
@@ -47,6 +49,7 @@ static const struct option long_options[] = {
 	{ "expire", required_argument, NULL, OPT_EXPIRE },
 	{ "body-length", no_argument, NULL, OPT_BODY_LENGTH },
 	{ "require-signature", no_argument, NULL, OPT_REQUIRE },
+	{ "batch", no_argument, NULL, OPT_BATCH },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -57,6 +60,7 @@ usage(FILE *f)
 	fputs(
 "usage: kmta-sign [-c FILE] [options] < message > signed\n"
 "       kmta-sign -d DOMAIN -s SELECTOR -k KEYSOURCE [-a ALGO] [options]\n"
+"       kmta-sign --batch [-c FILE] [options] FILE...\n"
 "       kmta-sign verify --keys FILE < message\n"
 "       kmta-sign genkey -a ed25519|rsa -d DOMAIN -s SELECTOR [-o KEYSOURCE]\n"
 "       kmta-sign testkey -d DOMAIN -s SELECTOR -k KEYSOURCE --keys FILE\n"
@@ -86,6 +90,8 @@ usage(FILE *f)
 "      --body-length          add l= with the signed body length\n"
 "      --require-signature    exit 77 when no section matches the From\n"
 "                             domain, instead of passing the message on\n"
+"      --batch                sign the FILEs in place, atomically, in one\n"
+"                             process that loads each key once\n"
 "  -h, --help                 show this help\n", f);
 }
 
@@ -119,7 +125,7 @@ parse_number(const char *opt, const char *s, long *out)
 /* Parse the command line; returns 0, or an exit status. */
 static int
 parse_options(int argc, char **argv, struct sign_options *o,
-    const char **config, int *require)
+    const char **config, int *require, int *batch)
 {
 	long n;
 	int c;
@@ -138,6 +144,7 @@ parse_options(int argc, char **argv, struct sign_options *o,
 		case OPT_OVERSIGN: o->oversign = 1; break;
 		case OPT_BODY_LENGTH: o->body_length = 1; break;
 		case OPT_REQUIRE: *require = 1; break;
+		case OPT_BATCH: *batch = 1; break;
 		case OPT_TIMESTAMP:
 			if (parse_number("--timestamp", optarg, &n) == -1)
 				return EX_USAGE;
@@ -159,9 +166,13 @@ parse_options(int argc, char **argv, struct sign_options *o,
 			return EX_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (*batch && optind == argc) {
+		kmta_error("--batch needs at least one message file");
+		return EX_USAGE;
+	}
+	if (!*batch && optind != argc) {
 		kmta_error("unexpected argument \"%s\"; the message is read "
-		    "from stdin", argv[optind]);
+		    "from stdin, or use --batch for files", argv[optind]);
 		return EX_USAGE;
 	}
 	return 0;
@@ -209,7 +220,7 @@ main(int argc, char **argv)
 	struct kmta_buf headers = { 0 };
 	struct kmta_err err = { 0 };
 	const char *config = NULL;
-	int require = 0, rc;
+	int require = 0, batch = 0, rc;
 
 	kmta_log_init("kmta-sign");
 	/* Skipping openssl.cnf keeps start-up short for one process per
@@ -225,9 +236,19 @@ main(int argc, char **argv)
 		return testkey_main(argc - 1, argv + 1);
 
 	sign_options_init(&o);
-	if ((rc = parse_options(argc, argv, &o, &config, &require)) != 0)
+	if ((rc = parse_options(argc, argv, &o, &config, &require,
+	    &batch)) != 0)
 		return rc;
 
+	if (batch) {
+		if (kmta_conf_load(config, &conf, &err) == -1) {
+			kmta_error("%s", err.msg);
+			return err.code;
+		}
+		rc = batch_sign(conf, &o, require, argv + optind, argc - optind);
+		kmta_conf_free(conf);
+		return rc;
+	}
 	if (kmta_conf_load(config, &conf, &err) == -1 ||
 	    kmta_message_read(STDIN_FILENO, SIGN_MESSAGE_MAX, &m, &err) == -1) {
 		kmta_error("%s", err.msg);
