@@ -91,6 +91,11 @@ ok "TLSA taken from the CNAME target" has cname.test "TLSA _25._tcp.mx.ee.test: 
 
 is "unknown domain exits 69" "$(check missing.test)" 69
 
+is "failed TLSA lookup exits 75" "$(check tempfail.test -t 1)" 75
+ok "failed TLSA lookup defers" has tempfail.test "policy: defer"
+ok "failed TLSA lookup is no connection" \
+    sh -c "! grep -q STARTTLS '$T/tempfail.test.out'"
+
 is "certificate near expiry still exits 0" "$(check soon.test)" 0
 ok "certificate expiry within 14 days warned" \
     has soon.test "warning: mx.soon.test\[.*\]: certificate expires in [0-9] days"

@@ -95,6 +95,14 @@ Z
 		    $i "$ee"
 		i=$((i + 1))
 	done | dnslab_zone big.test signed
+	# The TLSA name sits in a child zone whose only name server does not
+	# run, so its lookup fails while the MX and address lookups succeed.
+	dnslab_zone tempfail.test signed <<Z
+@ MX 10 mx
+mx A $net.10
+_tcp.mx NS ns.dead
+ns.dead A $net.98
+Z
 	dnslab_zone v6.test signed <<Z
 @ MX 10 mx
 mx A $net.10
