@@ -156,6 +156,29 @@ send_run -c "$T/deaddns.conf" -f a@example.org user@order.test
 is "DNS unreachable: exit 75" "$RC" 75
 is "DNS unreachable: no reply code" "$(result_field user@order.test 4)" -
 
+# --- the same routing without MTA-STS (kmta-send's own ldns lookups) ------
+sed 's/^tls = disabled$/tls = disabled\nenable_mta_sts = no/' "$T/mx.conf" \
+    >"$T/nosts.conf"
+send_run -c "$T/nosts.conf" -f a@example.org user@order.test
+is "ldns path, MX order: lowest preference first" \
+    "$(result_field user@order.test 6)" "mx1.order.test[127.0.0.2]:$port"
+send_run -c "$T/nosts.conf" -f a@example.org user@fallback.test
+is "ldns path, MX refused: next host" \
+    "$(result_field user@fallback.test 6)" "mx2.order.test[127.0.0.3]:$port"
+send_run -c "$T/nosts.conf" -f a@example.org user@nullmx.test
+is "ldns path, null MX: enhanced code" \
+    "$(result_field user@nullmx.test 5)" 5.1.10
+send_run -c "$T/nosts.conf" -f a@example.org user@implicit.test
+is "ldns path, implicit MX" "$(result_field user@implicit.test 6)" \
+    "implicit.test[127.0.0.2]:$port"
+send_run -c "$T/nosts.conf" -f a@example.org user@nxdomain.test
+is "ldns path, NXDOMAIN: enhanced code" \
+    "$(result_field user@nxdomain.test 5)" 5.1.2
+send_run -c "$T/nosts.conf" -f a@example.org user@noaddr.test
+is "ldns path, MX host without address" \
+    "$(result_field user@noaddr.test 1) $(result_field user@noaddr.test 5)" \
+    "failed 5.4.4"
+
 # --- IPv4 and IPv6 ------------------------------------------------------
 if [ "$has_v6" = yes ]; then
 	send_run -c "$T/mx.conf" -f a@example.org user@dual.test
