@@ -4,8 +4,8 @@
  * section 5.1), the implicit MX, or a null MX (RFC 7505) as a permanent
  * failure. Lookups use ldns with [dns] name_servers or /etc/resolv.conf.
  *
- * NOTE: this moves onto the libcommon DNS layer (libcommon/dns*.h) once it
- * exists, which also brings DNSSEC status for DANE.
+ * NOTE: the ldns lookups here serve only domains with DANE and MTA-STS
+ * off; they should move onto libcommon/dns.h as the other path has.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -270,8 +270,9 @@ route_from_dnssec(struct route *r, struct kmta_dns *dns, const char *domain,
 }
 
 /*
- * Route domain. With dns (DANE enabled) the MX lookup keeps its DNSSEC
- * status; without it, ldns asks the configured name servers directly.
+ * Route domain. With dns (DANE or MTA-STS enabled) the MX lookup goes
+ * through the libcommon DNS layer and keeps its DNSSEC status. Without it,
+ * ldns queries the configured name servers directly.
  */
 int
 route_lookup(const struct send_opts *o, struct kmta_dns *dns,

@@ -90,9 +90,16 @@ tls_context(const struct send_opts *o, enum tls_level level,
     struct kmta_err *err)
 {
 	static SSL_CTX *ctx[3];
-	int kind = level == TLS_DANE ? 2 : level == TLS_VERIFY ? 1 : 0;
-	bool verify = kind == 1;
-	SSL_CTX *c = ctx[kind];
+	int kind = 0;
+	bool verify;
+	SSL_CTX *c;
+
+	if (level == TLS_VERIFY)
+		kind = 1;
+	else if (level == TLS_DANE)
+		kind = 2;
+	verify = kind == 1;
+	c = ctx[kind];
 
 	if (c != NULL)
 		return c;
@@ -168,11 +175,14 @@ tls_dane_result(struct smtp_conn *c)
 {
 	struct kmta_dane_match m;
 	size_t len = strlen(c->policy);
+	const char *match = "none";
 
 	kmta_dane_ssl_result(c->ssl, &m);
 	c->tls_verified = m.verified;
+	if (m.verified)
+		match = m.depth == 0 ? "leaf" : "issuer";
 	snprintf(c->policy + len, sizeof(c->policy) - len, " dane_match=%s",
-	    m.verified ? (m.depth == 0 ? "leaf" : "issuer") : "none");
+	    match);
 }
 
 int

@@ -142,7 +142,7 @@ class StoreHandler:
 
 
 def client_cn(session):
-    """The subject CN of the client's certificate, or None."""
+    """Return the subject CN of the client's certificate, or None."""
     ssl_info = session.ssl if isinstance(session.ssl, dict) else {}
     ssl_object = ssl_info.get("ssl_object")
     cert = ssl_object.getpeercert() if ssl_object else None
@@ -154,7 +154,7 @@ def client_cn(session):
 
 
 def auth_options(args):
-    """The aiosmtpd keyword arguments for --auth and --auth-plaintext."""
+    """Return the aiosmtpd keyword arguments for --auth and --auth-plaintext."""
     if not args.auth:
         return {}
     user, password = args.auth.encode().split(b":", 1)
