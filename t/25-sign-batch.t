@@ -65,6 +65,7 @@ my $bad = "$dir/mail/bad.eml";
 write_file($bad, "To: nobody\@example.net\n\nno From field\n");
 $original{$bad} = read_file($bad);
 
+my $out;
 my $strace = system('command -v strace >/dev/null') == 0;
 my $trace = $strace ? "strace -f -e trace=openat -o $dir/trace " : '';
 system("$trace$sign --batch -c $dir/kmta.conf @files $bad 2> $dir/err");
@@ -97,7 +98,14 @@ SKIP: {
 	is(scalar @rsa, 1, 'RSA key file opened once for 10 messages');
 }
 
-my $out = `$sign --batch 2>&1`;
+# Relative names, in the current directory.
+write_file("$dir/mail/rel.eml", "From: a\@example.com\n\nbody\n");
+$out = `cd $dir/mail && $sign --batch -c $dir/kmta.conf rel.eml 2>&1`;
+is($? >> 8, 0, 'relative file name: exit 0') or diag($out);
+like(read_file("$dir/mail/rel.eml"), qr/\ADKIM-Signature: /,
+    'relative file name: signed');
+
+$out = `$sign --batch 2>&1`;
 is($? >> 8, 64, '--batch without files: exit 64');
 
 done_testing();
