@@ -186,24 +186,32 @@ steps_exchange(struct smtp_conn *c, const struct send_opts *o,
 	return 0;
 }
 
-/* Give every accepted recipient (still pending) the same verdict. */
+/* Give every accepted recipient (still pending) the server's verdict. */
 static void
 accepted_set_reply(struct step *s, size_t n, const struct smtp_conn *c,
-    const struct smtp_reply *reply, const struct kmta_err *err)
+    const struct smtp_reply *reply)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (s[i].rcpt == NULL || s[i].rcpt->outcome != OUTCOME_PENDING)
 			continue;
-		if (reply != NULL)
-			rcpt_set_reply(s[i].rcpt, c, reply);
-		else
-			rcpt_set_error(s[i].rcpt, c, err, "4.4.2");
-		if (reply != NULL && reply->code / 100 != 2 &&
-		    reply->code / 100 != 5)
+		rcpt_set_reply(s[i].rcpt, c, reply);
+		if (reply->code / 100 != 2 && reply->code / 100 != 5)
 			s[i].rcpt->outcome = OUTCOME_DEFERRED;
 	}
+}
+
+/* Defer every accepted recipient (still pending) with a local error. */
+static void
+accepted_set_error(struct step *s, size_t n, const struct smtp_conn *c,
+    const struct kmta_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].rcpt != NULL && s[i].rcpt->outcome == OUTCOME_PENDING)
+			rcpt_set_error(s[i].rcpt, c, err, "4.4.2");
 }
 
 /* Apply the RCPT replies; return how many recipients were accepted. */
@@ -236,17 +244,17 @@ transaction_data(struct smtp_conn *c, const struct send_opts *o,
 
 	if (body_send(c, env->msg, session_timeout(o, TIMEOUT_DATA_BLOCK),
 	    &err) == -1) {
-		accepted_set_reply(s, n, c, NULL, &err);
+		accepted_set_error(s, n, c, &err);
 		return TRANSACTION_LOST;
 	}
 	conn_set_timeout(c, session_timeout(o, TIMEOUT_DATA_END));
 	if (reply_read(c, &reply, &err) == -1) {
 		/* NOTE: the server may have taken the message: a retry can
 		 * deliver it twice (RFC 1047). */
-		accepted_set_reply(s, n, c, NULL, &err);
+		accepted_set_error(s, n, c, &err);
 		return TRANSACTION_LOST;
 	}
-	accepted_set_reply(s, n, c, &reply, NULL);
+	accepted_set_reply(s, n, c, &reply);
 	return TRANSACTION_DONE;
 }
 
@@ -276,7 +284,7 @@ transaction_replies(struct smtp_conn *c, const struct send_opts *o,
 		return data->answered && data->reply.code == 354 ?
 		    TRANSACTION_LOST : TRANSACTION_DONE;
 	if (data->reply.code != 354) {
-		accepted_set_reply(s, n, c, &data->reply, NULL);
+		accepted_set_reply(s, n, c, &data->reply);
 		return TRANSACTION_DONE;
 	}
 	return transaction_data(c, o, env, s, n);
