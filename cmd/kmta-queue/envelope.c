@@ -236,9 +236,11 @@ envelope_parse(struct envelope *env, const char *text, size_t len,
 			goto bad;
 	}
 	free(copy);
-	if (!ended || env->id[0] == '\0' || env->nrcpts == 0)
+	if (!ended || env->id[0] == '\0' || env->nrcpts == 0) {
+		envelope_free(env);
 		return kmta_err_set(err, EX_DATAERR,
 		    "envelope incomplete (no id, recipient or end line)");
+	}
 	return 0;
 
 bad:

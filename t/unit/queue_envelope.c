@@ -50,6 +50,7 @@ test_envelope_round_trip(void)
 	is_str(back.rcpts[1].text, "greylisted: try again",
 	    "reply text kept");
 	is_int(envelope_pending(&back), 2, "queued and deferred are pending");
+	envelope_free(&back);
 
 	/* A cut file (no end line) must not pass for a whole envelope. */
 	ok(envelope_parse(&back, text, len - 4, &err) == -1,
