@@ -35,7 +35,7 @@ command_timeout = 20
 ca_file = $DNSLAB_DIR/certs/ca.pem
 cache_dir = $T/sts-cache
 [domain "*"]
-tls = disabled
+tls = ${TLS:-disabled}
 ${2:-}
 CONF
 }
@@ -70,6 +70,26 @@ is "enforce, wrong certificate: nothing sent" "$(stored "$net.10")" \
 send_run -c "$T/sts.conf" -f a@example.org user@sts-testing.test
 is "testing: exit 0" "$RC" 0
 ok "testing: logged" grep -q 'mta_sts=testing' "$T/err"
+ok "testing, tls = disabled: verdict fail" grep -q \
+    'mta_sts=testing mta_sts_verdict=fail' "$T/err"
+TLS=opportunistic conf "$T/opp.conf"
+send_run -c "$T/opp.conf" -f a@example.org user@sts-testing.test
+ok "testing, valid certificate: verdict pass" grep -q \
+    'mta_sts=testing mta_sts_verdict=pass' "$T/err"
+
+# Testing mode with a CA that does not sign the MX certificate: enforce
+# would reject the host, so that is logged, and the message is delivered.
+sh "$KMTA_TOP/t/lib/mkcert.sh" "$T/otherca" unused unused.test
+sed "s|^ca_file = $DNSLAB_DIR/certs/ca.pem\$|ca_file = $T/otherca/ca.pem|" \
+    "$T/opp.conf" >"$T/otherca.conf"
+sed -i "/^\[mta_sts\]/,/^\[/s|^ca_file = .*|ca_file = $DNSLAB_DIR/certs/ca.pem|" \
+    "$T/otherca.conf"
+send_run -c "$T/otherca.conf" -f a@example.org user@sts-testing.test
+is "testing, untrusted certificate: exit 0" "$RC" 0
+ok "testing, untrusted certificate: would-be rejection logged" grep -q \
+    'mta_sts=testing: enforce mode would reject this host' "$T/err"
+ok "testing, untrusted certificate: verdict fail" grep -q \
+    'mta_sts_verdict=fail' "$T/err"
 
 send_run -c "$T/sts.conf" -f a@example.org user@sts-none.test
 is "mode none: exit 0" "$RC" 0

@@ -112,6 +112,8 @@ deliver_address(const struct send_opts *o, struct envelope *envs,
 	for (;;) {
 		rc = conn_open(&c, o, h->name, addr, h->port, &err);
 		policy_note(&p, c.policy, sizeof(c.policy));
+		c.sts_testing = p.sts && p.sts_mode == KMTA_STS_TESTING &&
+		    p.level != TLS_DANE;
 		if (rc == -1) {
 			rcpt_set_error(last, &c, &err, "4.4.1");
 			conn_close(&c);

@@ -103,6 +103,7 @@ struct smtp_conn {
 	bool auth_login;	/* AUTH LOGIN offered */
 	bool tls_verified;	/* the peer's certificate passed verification */
 	char policy[128];	/* "dane=usable ..." for the log, or "" */
+	bool sts_testing;	/* report what MTA-STS enforce would reject */
 };
 
 /* Settings of one delivery, from the config and the command line. */
@@ -172,6 +173,7 @@ int tls_start(struct smtp_conn *c, const struct send_opts *o,
     enum tls_level level, const struct kmta_dane_host *dane,
     struct kmta_err *err);
 void tls_describe(const struct smtp_conn *c, char *buf, size_t size);
+void tls_sts_testing_report(struct smtp_conn *c, const char *why);
 
 /* body.c */
 int body_send(struct smtp_conn *c, const struct kmta_message *m,

@@ -159,9 +159,12 @@ session_starttls(struct smtp_conn *c, const struct send_opts *o,
 	struct kmta_err err = { 0 };
 	struct smtp_reply r;
 
+	if (p->level == TLS_DISABLED && c->ssl == NULL)
+		tls_sts_testing_report(c, "the session is not encrypted");
 	if (p->level == TLS_DISABLED || c->ssl != NULL)
 		return 0;
 	if (!c->ext_starttls) {
+		tls_sts_testing_report(c, "the server does not offer STARTTLS");
 		if (p->level == TLS_OPPORTUNISTIC)
 			return 0;
 		rcpt_set(last, OUTCOME_DEFERRED, 0, "4.7.4", c->peer,

@@ -3,10 +3,8 @@
  * enforce mode, MX hosts that match none of the policy's patterns are
  * dropped, and every remaining host needs TLS with a PKIX-valid
  * certificate for its name, unless DANE already protects it. In testing
- * mode a host outside the patterns is logged and still used.
- *
- * NOTE: testing mode does not report TLS or certificate failures that
- * enforce mode would have refused; only the host patterns are checked.
+ * mode a host outside the patterns is logged and still used, and so is a
+ * session that enforce mode would reject (tls_sts_testing_report).
  */
 #include <stdio.h>
 #include <string.h>

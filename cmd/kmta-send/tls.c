@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "log.h"
 #include "send.h"
 
 static const char *const level_names[] = {
@@ -185,13 +186,48 @@ tls_dane_result(struct smtp_conn *c)
 	    match);
 }
 
+/*
+ * Log what MTA-STS enforce mode would have rejected on a host of a domain
+ * in testing mode (why NULL: nothing), and note the verdict for the log.
+ */
+void
+tls_sts_testing_report(struct smtp_conn *c, const char *why)
+{
+	size_t len = strlen(c->policy);
+
+	if (!c->sts_testing)
+		return;
+	if (why != NULL)
+		kmta_warn("%s: mta_sts=testing: enforce mode would reject this "
+		    "host: %s", c->peer, why);
+	snprintf(c->policy + len, sizeof(c->policy) - len,
+	    " mta_sts_verdict=%s", why != NULL ? "fail" : "pass");
+	c->sts_testing = false;
+}
+
+/*
+ * Report the PKIX result of a handshake made without SSL_VERIFY_PEER:
+ * OpenSSL still checks the chain and the name and records the result.
+ */
+static void
+tls_sts_check(struct smtp_conn *c)
+{
+	long vr = SSL_get_verify_result(c->ssl);
+
+	if (vr == X509_V_OK)
+		tls_sts_testing_report(c, NULL);
+	else
+		tls_sts_testing_report(c, X509_verify_cert_error_string(vr));
+}
+
 int
 tls_start(struct smtp_conn *c, const struct send_opts *o,
     enum tls_level level, const struct kmta_dane_host *dane,
     struct kmta_err *err)
 {
 	bool verify = level == TLS_VERIFY || level == TLS_DANE;
-	SSL_CTX *ctx = tls_context(o, level, err);
+	bool check_only = c->sts_testing && !verify;
+	SSL_CTX *ctx = tls_context(o, check_only ? TLS_VERIFY : level, err);
 	int rc, e;
 
 	if (ctx == NULL)
@@ -225,6 +261,8 @@ tls_start(struct smtp_conn *c, const struct send_opts *o,
 			    SSL_get_verify_result(c->ssl) == X509_V_OK;
 			if (level == TLS_DANE)
 				tls_dane_result(c);
+			if (check_only)
+				tls_sts_check(c);
 			return 0;
 		}
 		e = SSL_get_error(c->ssl, rc);
