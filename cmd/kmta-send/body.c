@@ -1,7 +1,10 @@
 /*
  * The message as sent after DATA (RFC 5321 section 4.5.2): every line ends
  * in CRLF whatever the input used, a line starting with '.' gets a second
- * '.', and "." on a line of its own ends the data.
+ * '.', and "." on a line of its own ends the data. A bare CR or LF also
+ * ends a line, because RFC 5321 section 4.1.1.4 forbids sending either
+ * alone, and a receiver that took "<CR>.<CR><LF>" for the end of data
+ * could be fed a second, smuggled message.
  */
 #include <string.h>
 
@@ -13,6 +16,29 @@ struct chunk {
 	char buf[BODY_CHUNK + 4];
 	size_t len;
 };
+
+/*
+ * Find the line at p: set *len to its length without the line ending
+ * (CRLF, LF or a bare CR) and return where the next line starts.
+ */
+static const char *
+body_next_line(const char *p, const char *end, size_t *len)
+{
+	const char *q;
+
+	for (q = p; q < end; q++) {
+		if (*q == '\n') {
+			*len = (size_t)(q - p);
+			return q + 1;
+		}
+		if (*q == '\r') {
+			*len = (size_t)(q - p);
+			return q + 1 < end && q[1] == '\n' ? q + 2 : q + 1;
+		}
+	}
+	*len = (size_t)(end - p);
+	return end;
+}
 
 static int
 chunk_flush(struct smtp_conn *c, struct chunk *k, long timeout,
@@ -53,22 +79,18 @@ body_send(struct smtp_conn *c, const struct kmta_message *m,
     long block_timeout, struct kmta_err *err)
 {
 	static struct chunk k;
-	const char *p = m->data, *end = m->data + m->len, *nl;
+	const char *p = m->data, *end = m->data + m->len, *next;
 	size_t len;
 
 	k.len = 0;
 	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		len = (size_t)((nl != NULL ? nl : end) - p);
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-
-		if ((p[0] == '.' && len > 0 &&
+		next = body_next_line(p, end, &len);
+		if ((len > 0 && p[0] == '.' &&
 		    chunk_add(c, &k, ".", 1, block_timeout, err) == -1) ||
 		    chunk_add(c, &k, p, len, block_timeout, err) == -1 ||
 		    chunk_add(c, &k, "\r\n", 2, block_timeout, err) == -1)
 			return -1;
-		p = nl != NULL ? nl + 1 : end;
+		p = next;
 	}
 	if (chunk_add(c, &k, ".\r\n", 3, block_timeout, err) == -1)
 		return -1;
@@ -91,21 +113,17 @@ body_has_8bit(const struct kmta_message *m)
 size_t
 body_longest_line(const struct kmta_message *m, size_t *lineno)
 {
-	const char *p = m->data, *end = m->data + m->len, *nl;
+	const char *p = m->data, *end = m->data + m->len;
 	size_t len, max = 0, n = 0;
 
 	*lineno = 0;
 	while (p < end) {
 		n++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		len = (size_t)((nl != NULL ? nl : end) - p);
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
+		p = body_next_line(p, end, &len);
 		if (len > max) {
 			max = len;
 			*lineno = n;
 		}
-		p = nl != NULL ? nl + 1 : end;
 	}
 	return max;
 }

@@ -1,4 +1,5 @@
 /* kmta-send internals: address checks, SMTP reply parsing, exit status. */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -80,6 +81,57 @@ test_replies(void)
 	    "closed connection is named: %s", err.msg);
 }
 
+/* Send text as a message body through a socket pair; return the bytes. */
+static char *
+encode_body(const char *text, size_t *lineno, size_t *longest)
+{
+	static char out[4096];
+	struct kmta_message m;
+	struct kmta_err err = { 0 };
+	struct smtp_conn c;
+	int sv[2];
+	ssize_t n;
+
+	memset(&c, 0, sizeof(c));
+	memset(&m, 0, sizeof(m));
+	if (kmta_message_parse(&m, strdup(text), strlen(text), &err) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return NULL;
+	c.fd = sv[0];
+	strcpy(c.peer, "test[127.0.0.1]:25");
+	if (body_send(&c, &m, 5, &err) == -1)
+		return NULL;
+	*longest = body_longest_line(&m, lineno);
+	close(sv[0]);
+	n = read(sv[1], out, sizeof(out) - 1);
+	close(sv[1]);
+	kmta_message_free(&m);
+	if (n < 0)
+		return NULL;
+	out[n] = '\0';
+	return out;
+}
+
+static void
+test_body(void)
+{
+	size_t lineno, longest;
+
+	is_str(encode_body("A: b\n\n.x\n..\n.\nend", &lineno, &longest),
+	    "A: b\r\n\r\n..x\r\n...\r\n..\r\nend\r\n.\r\n",
+	    "dot stuffing, CRLF and a last line without LF");
+	is_str(encode_body("A: b\r\n\r\nbody\r\n", &lineno, &longest),
+	    "A: b\r\n\r\nbody\r\n.\r\n", "CRLF input is sent as is");
+	is_str(encode_body("A: b\n\nbare\rcr\n", &lineno, &longest),
+	    "A: b\r\n\r\nbare\r\ncr\r\n.\r\n", "bare CR ends a line");
+	is_str(encode_body("A: b\n\nx\r.\r\ny\n", &lineno, &longest),
+	    "A: b\r\n\r\nx\r\n..\r\ny\r\n.\r\n",
+	    "CR dot CRLF cannot end the data");
+	encode_body("A: b\n\nxx\nxxxxx\r\nx\n", &lineno, &longest);
+	is_int(longest, 5, "longest line without its CRLF");
+	is_int(lineno, 4, "number of the longest line");
+}
+
 static void
 test_exit_codes(void)
 {
@@ -101,6 +153,7 @@ main(void)
 {
 	test_addresses();
 	test_replies();
+	test_body();
 	test_exit_codes();
 	return done_testing();
 }
