@@ -82,5 +82,6 @@ conf "$T/mail.conf" "$SINK_PORT"
 send_run -c "$T/mail.conf" -f a@example.org b@example.net c@example.net
 is "MAIL 5xx: exit 69" "$RC" 69
 is "MAIL 5xx: every recipient failed" "$(grep -c '^failed' "$T/out")" 2
+is "MAIL 5xx: reply code on the line" "$(result_field c@example.net 4)" 500
 
 done_testing

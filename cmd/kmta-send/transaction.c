@@ -264,7 +264,7 @@ transaction_replies(struct smtp_conn *c, const struct send_opts *o,
     struct rcpt *last)
 {
 	struct step *data = &s[n - 1];
-	size_t accepted;
+	size_t accepted, i;
 
 	if (s[0].reply.code / 100 == 4) {
 		rcpt_set_reply(last, c, &s[0].reply);
@@ -274,7 +274,9 @@ transaction_replies(struct smtp_conn *c, const struct send_opts *o,
 		rcpt_set_reply(last, c, &s[0].reply);
 		if (last->outcome != OUTCOME_FAILED)
 			return TRANSACTION_NEXT_HOST;
-		fail_pending(env, domain, c, s[0].reply.esc, last->text);
+		for (i = 0; i < env->nrcpts; i++)
+			if (rcpt_pending(&env->rcpts[i], domain))
+				rcpt_set_reply(&env->rcpts[i], c, &s[0].reply);
 		return data->answered && data->reply.code == 354 ?
 		    TRANSACTION_LOST : TRANSACTION_DONE;
 	}
