@@ -170,6 +170,19 @@ is "batch: second delivered" "$(result_field c@example.net 1)" delivered
 is "batch: failed recipient" "$(result_field bad@example.net 1)" failed
 is "batch: one connection" "$(grep -c '>>> EHLO' "$T/err")" 1
 is "batch: one RSET" "$(grep -c '>>> RSET' "$T/err")" 1
+# A server that takes two messages per session: the rest of the batch
+# goes over new connections.
+smtpd_start limit --session-limit 2
+relay_conf "$T/limit.conf" "$SMTPD_PORT" disabled
+: >"$T/batch5"
+for i in 1 2 3 4 5; do
+	printf '%s\ta@example.org\tr%s@example.net\n' "$T/msg" "$i" >>"$T/batch5"
+done
+MSG_IN=$T/batch5 send_run -v -c "$T/limit.conf" --batch
+is "batch over a session limit: exit 0" "$RC" 0
+is "batch over a session limit: all stored" "$(mail_count limit)" 5
+is "batch over a session limit: three connections" \
+    "$(grep -c '>>> EHLO' "$T/err")" 3
 printf '%s\n' "$T/msg" >"$T/badbatch"
 MSG_IN=$T/badbatch send_run -c "$T/plain.conf" --batch
 is "batch: malformed line is a usage error" "$RC" 64

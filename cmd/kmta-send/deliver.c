@@ -23,6 +23,20 @@ envelope_has_pending(const struct envelope *env, const char *domain)
 	return false;
 }
 
+/* The number of recipients of domain that still wait for a verdict. */
+static size_t
+count_pending(struct envelope *envs, size_t nenvs, const char *domain)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < nenvs; i++)
+		for (j = 0; j < envs[i].nrcpts; j++)
+			if (envs[i].rcpts[j].outcome == OUTCOME_PENDING &&
+			    strcasecmp(envs[i].rcpts[j].domain, domain) == 0)
+				n++;
+	return n;
+}
+
 static bool
 any_pending(struct envelope *envs, size_t nenvs, const char *domain)
 {
@@ -107,9 +121,11 @@ deliver_address(const struct send_opts *o, struct envelope *envs,
 	struct kmta_err err = { 0 };
 	enum session_status st;
 	struct smtp_conn c;
+	size_t before;
 	int rc;
 
 	for (;;) {
+		before = count_pending(envs, nenvs, domain);
 		rc = conn_open(&c, o, h->name, addr, h->port, &err);
 		policy_note(&p, c.policy, sizeof(c.policy));
 		c.sts_testing = p.sts && p.sts_mode == KMTA_STS_TESTING &&
@@ -121,6 +137,14 @@ deliver_address(const struct send_opts *o, struct envelope *envs,
 		}
 		st = session_run(&c, o, envs, nenvs, domain, &p, last);
 		conn_close(&c);
+
+		/* A server that ends a batch early (a limit of messages per
+		 * session) gets a new connection while each one makes progress. */
+		if (st == SESSION_NEXT_HOST && count_pending(envs, nenvs,
+		    domain) < before && any_pending(envs, nenvs, domain)) {
+			log_host_failure(domain, last);
+			continue;
+		}
 		if (st != SESSION_RETRY_PLAIN)
 			break;
 

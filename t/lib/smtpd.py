@@ -25,6 +25,7 @@ Scripted behaviour for client tests:
                          and store its subject CN as "client_cn"
   --tls-broken           offer STARTTLS with TLS 1.1 at most, so the
                          handshake with a current client fails
+  --session-limit N      reply 421 to MAIL after N messages in a session
 """
 import argparse
 import json
@@ -106,6 +107,9 @@ class StoreHandler:
                           mail_options):
         if self.script is not None and self.script.mail_delay:
             await asyncio.sleep(self.script.mail_delay)
+        limit = self.script.session_limit if self.script else 0
+        if limit and getattr(session, "kmta_messages", 0) >= limit:
+            return "421 4.7.0 message limit per session reached"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -118,6 +122,7 @@ class StoreHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        session.kmta_messages = getattr(session, "kmta_messages", 0) + 1
         self.count += 1
         base = os.path.join(self.maildir, "%04d" % self.count)
         with open(base + ".eml.tmp", "wb") as f:
@@ -197,6 +202,7 @@ def main():
     ap.add_argument("--ehlo-drop-in-tls", action="append", default=[])
     ap.add_argument("--tls-client-ca")
     ap.add_argument("--tls-broken", action="store_true")
+    ap.add_argument("--session-limit", type=int, default=0)
     args = ap.parse_args()
 
     replies = {}
