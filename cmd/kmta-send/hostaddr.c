@@ -79,7 +79,10 @@ addr_lookup_ldns(const struct send_opts *o, const char *name, int family,
 	ldns_resolver_deep_free(res);
 }
 
-/* Add the addresses of one family for name from getaddrinfo(3). */
+/*
+ * Add the addresses of one family for name from getaddrinfo(3).
+ * NOTE: [dns] timeout does not bound this lookup; resolv.conf(5) does.
+ */
 static void
 addr_lookup_system(const struct send_opts *o, const char *name, int family,
     struct addr_list *l)
