@@ -194,6 +194,34 @@ is($rc, 0, 'one of two signatures passing: exit 0');
 like($out, qr/\Adkim=pass .*header\.s=rsa .*\ndkim=fail .*header\.s=ed /,
     'two result lines, top signature first');
 
+# The Ed25519 example of RFC 8463 Appendix A verifies at its signing time.
+my $rfc = join("\r\n",
+    'DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;',
+    ' d=football.example.com; i=@football.example.com;',
+    ' q=dns/txt; s=brisbane; t=1528637909; h=from : to :',
+    ' subject : date : message-id : from : subject : date;',
+    ' bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;',
+    ' b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus',
+    ' Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==',
+    'From: Joe SixPack <joe\@football.example.com>',
+    'To: Suzie Q <suzie\@shopping.example.net>',
+    'Subject: Is dinner ready?',
+    'Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)',
+    'Message-ID: <20030712040037.46341.5F8J\@football.example.com>',
+    '', 'Hi.', '', 'We lost the game.  Are you hungry yet?', '', 'Joe.', '');
+write_file("$dir/rfc8463", $rfc);
+write_file("$dir/rfc8463.keys", 'brisbane._domainkey.football.example.com'
+    . " v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n");
+($rc, $out) = verify("$dir/rfc8463", "$dir/rfc8463.keys", '--now 1528637909');
+is($rc, 0, 'RFC 8463 example: exit 0');
+like($out, qr/^dkim=pass header\.d=football\.example\.com header\.s=brisbane /,
+    'RFC 8463 example: pass');
+(my $rfc_changed = $rfc) =~ s/hungry/thirsty/;
+write_file("$dir/rfc8463.changed", $rfc_changed);
+($rc, $out) = verify("$dir/rfc8463.changed", "$dir/rfc8463.keys",
+    '--now 1528637909');
+like($out, qr/^dkim=fail \(body hash mismatch\)/, 'RFC 8463 example changed: fail');
+
 # Usage errors.
 $out = `$sign verify < $dir/signed 2>&1`;
 is($? >> 8, 64, 'verify without --keys: exit 64');

@@ -51,6 +51,15 @@ int dkim_sign(const struct dkim_request *req, const struct kmta_message *m,
     struct kmta_buf *out, struct kmta_err *err);
 
 /*
+ * Sign the canonical header data into sig (*sig_len: its size in, the
+ * signature's length out). rsa-sha256 signs the data with SHA-256 and
+ * PKCS#1 v1.5; ed25519-sha256 signs its SHA-256 digest with PureEdDSA
+ * (RFC 8463 section 3). Returns 0, or -1 when OpenSSL fails.
+ */
+int dkim_sign_data(const struct dkim_request *req, const struct kmta_buf *data,
+    unsigned char *sig, size_t *sig_len);
+
+/*
  * Compute the bh= value (base64 of the SHA-256 body hash) into bh (45
  * bytes), hashing at most limit canonical bytes (-1 for all). Sets
  * *length to the whole canonical body length.

@@ -147,13 +147,8 @@ fold_tags(struct folder *f, const struct dkim_request *req, const char *list,
 	fold_word(f, "b=", 2, 1);
 }
 
-/*
- * Sign the canonical header data. rsa-sha256 signs it with SHA-256 and
- * PKCS#1 v1.5; ed25519-sha256 signs its SHA-256 digest with PureEdDSA
- * (RFC 8463 section 3).
- */
-static int
-sign_data(const struct dkim_request *req, const struct kmta_buf *data,
+int
+dkim_sign_data(const struct dkim_request *req, const struct kmta_buf *data,
     unsigned char *sig, size_t *sig_len)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -227,7 +222,7 @@ dkim_sign(const struct dkim_request *req, const struct kmta_message *m,
 	data.len -= 2;	/* the signature field is hashed without its CRLF */
 
 	if (EVP_PKEY_get_size(req->key) > (int)sizeof(sig) ||
-	    sign_data(req, &data, sig, &sig_len) == -1) {
+	    dkim_sign_data(req, &data, sig, &sig_len) == -1) {
 		kmta_err_set(err, EX_SOFTWARE, "%s signing with %s failed",
 		    dkim_algo_name(req->algo), req->selector);
 		goto done;

@@ -150,12 +150,8 @@ signature_check(struct signature *sig, long long now, struct dkim_verdict *v)
 	return -1;
 }
 
-/*
- * Copy the raw field with the value of its b= tag removed, which is the
- * form the signer hashed (RFC 6376 section 3.7).
- */
-static int
-strip_b_value(const struct kmta_header *field, struct kmta_buf *out)
+int
+dkim_strip_b_value(const struct kmta_header *field, struct kmta_buf *out)
 {
 	const char *p = (const char *)memchr(field->raw, ':',
 	    field->raw_len) + 1;
@@ -232,7 +228,7 @@ signature_verify(const struct kmta_message *m, size_t field,
 	}
 	if (ctx != NULL && raw_len > 0 &&
 	    signheaders_data(m, sig->header_canon, sig->headers, &data) == 0 &&
-	    strip_b_value(&m->headers[field], &stripped) == 0 &&
+	    dkim_strip_b_value(&m->headers[field], &stripped) == 0 &&
 	    canon_header(sig->header_canon, stripped.data, stripped.len,
 	    &data) == 0) {
 		data.len -= 2;	/* hashed without its final CRLF */

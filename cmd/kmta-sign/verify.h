@@ -2,6 +2,7 @@
 #ifndef KMTA_SIGN_VERIFY_H
 #define KMTA_SIGN_VERIFY_H
 
+#include "buf.h"
 #include "keyrecord.h"
 #include "message.h"
 
@@ -26,6 +27,13 @@ struct dkim_verdict {
 };
 
 const char *dkim_result_name(enum dkim_result r);
+
+/*
+ * Append the raw field with the value of its b= tag removed, which is the
+ * form the signer hashed (RFC 6376 section 3.7).
+ */
+int dkim_strip_b_value(const struct kmta_header *field,
+    struct kmta_buf *out);
 
 /*
  * Verify the DKIM-Signature field at m->headers[field] against the key
