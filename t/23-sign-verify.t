@@ -203,11 +203,11 @@ my $rfc = join("\r\n",
     ' bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;',
     ' b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus',
     ' Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==',
-    'From: Joe SixPack <joe\@football.example.com>',
-    'To: Suzie Q <suzie\@shopping.example.net>',
+    'From: Joe SixPack <joe@football.example.com>',
+    'To: Suzie Q <suzie@shopping.example.net>',
     'Subject: Is dinner ready?',
     'Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)',
-    'Message-ID: <20030712040037.46341.5F8J\@football.example.com>',
+    'Message-ID: <20030712040037.46341.5F8J@football.example.com>',
     '', 'Hi.', '', 'We lost the game.  Are you hungry yet?', '', 'Joe.', '');
 write_file("$dir/rfc8463", $rfc);
 write_file("$dir/rfc8463.keys", 'brisbane._domainkey.football.example.com'
