@@ -1,1 +1,0 @@
-build/cmd/kmta-dane-check/main.o: cmd/kmta-dane-check/main.c

@@ -1,1 +1,0 @@
-build/cmd/kmta-queue/main.o: cmd/kmta-queue/main.c

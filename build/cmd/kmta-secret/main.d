@@ -1,1 +1,0 @@
-build/cmd/kmta-secret/main.o: cmd/kmta-secret/main.c

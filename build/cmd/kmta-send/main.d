@@ -1,1 +1,0 @@
-build/cmd/kmta-send/main.o: cmd/kmta-send/main.c

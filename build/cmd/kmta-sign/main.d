@@ -1,1 +1,0 @@
-build/cmd/kmta-sign/main.o: cmd/kmta-sign/main.c

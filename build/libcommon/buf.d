@@ -1,2 +1,0 @@
-build/libcommon/buf.o: libcommon/buf.c libcommon/buf.h
-libcommon/buf.h:

@@ -1,2 +1,0 @@
-build/libcommon/err.o: libcommon/err.c libcommon/err.h
-libcommon/err.h:
