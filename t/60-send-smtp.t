@@ -205,10 +205,32 @@ MSG_IN=/dev/null send_run -c "$T/plain.conf" -f a@example.org b@example.net
 is "empty message: exit 65" "$RC" 65
 awk 'BEGIN { printf "From: a@example.org\n\n"; for (i = 0; i < 999; i++)
     printf "x"; printf "\n" }' >"$T/long"
-MSG_IN=$T/long send_run -c "$T/plain.conf" -f a@example.org b@example.net
-is "999-octet line: exit 65" "$RC" 65
-ok "999-octet line: says which line" grep -q 'line 3 is 999 octets' "$T/err"
+sed 's/^\[send\]$/[send]\nlong_lines = reject/' "$T/plain.conf" \
+    >"$T/reject.conf"
+MSG_IN=$T/long send_run -c "$T/reject.conf" -f a@example.org b@example.net
+is "999-octet line, reject: exit 65" "$RC" 65
+ok "999-octet line, reject: says which line" grep -q \
+    'line 3 is 999 octets' "$T/err"
 is "bad input: nothing printed on stdout" "$OUT" ""
+
+stored_before=$(mail_count plain)
+MSG_IN=$T/long send_run -c "$T/plain.conf" -f a@example.org b@example.net
+is "999-octet line, default send: exit 0" "$RC" 0
+ok "999-octet line, default send: warned" grep -q \
+    'line 3 is 999 octets.*sent unchanged' "$T/err"
+last=$(printf '%04d' $((stored_before + 1)))
+is "999-octet line, default send: line arrives whole" \
+    "$(awk 'length($0) > 990 { print length($0) }' "$T/plain.mail/$last.eml" |
+    tr -d '\r')" 1000
+sed 's/^\[send\]$/[send]\nlong_lines = fold/' "$T/plain.conf" >"$T/fold.conf"
+MSG_IN=$T/long send_run -c "$T/fold.conf" -f a@example.org b@example.net
+is "999-octet line, fold: exit 0" "$RC" 0
+last=$(printf '%04d' $((stored_before + 2)))
+is "999-octet line, fold: no line over 998 octets" \
+    "$(tr -d '\r' <"$T/plain.mail/$last.eml" | awk 'length($0) > 998' |
+    wc -l | tr -d ' ')" 0
+ok "999-octet line, fold: continuation starts with a space" \
+    grep -q '^ x' "$T/plain.mail/$last.eml"
 printf '[send]\nno_such_key = 1\n' >"$T/bad.conf"
 send_run -c "$T/bad.conf" -f a@example.org b@example.net
 is "unknown config key: exit 78" "$RC" 78

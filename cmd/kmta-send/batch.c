@@ -61,12 +61,14 @@ batch_parse(struct batch_item *it, struct envelope *env, size_t lineno,
 
 /* Load a message. When that fails, its recipients get their result now. */
 static void
-batch_load(struct batch_item *it, struct envelope *env)
+batch_load(const struct send_opts *o, struct batch_item *it,
+    struct envelope *env)
 {
 	struct kmta_err err = { 0 };
 	size_t i;
 
-	if (send_message_load(env->msgref, &it->msg, &err) == 0) {
+	if (send_message_load(env->msgref, o->long_lines, &it->msg,
+	    &err) == 0) {
 		it->msg_loaded = true;
 		env->msg = &it->msg;
 		return;
@@ -131,7 +133,7 @@ batch_run(const struct send_opts *o)
 		rc = err.code;
 	} else {
 		for (i = 0; i < n; i++)
-			batch_load(&items[i], &envs[i]);
+			batch_load(o, &items[i], &envs[i]);
 		deliver_all(o, envs, n);
 		rc = envelope_report(envs, n);
 	}

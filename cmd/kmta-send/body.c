@@ -74,8 +74,37 @@ chunk_add(struct smtp_conn *c, struct chunk *k, const char *data, size_t len,
 	return 0;
 }
 
+/*
+ * Add one line and its CRLF. With fold, a line over BODY_LINE_MAX octets
+ * is broken with CRLF SPACE, as Postfix's smtp_line_length_limit does; a
+ * continuation starts with a space, so it never needs dot stuffing.
+ */
+static int
+line_add(struct smtp_conn *c, struct chunk *k, const char *p, size_t len,
+    bool fold, long timeout, struct kmta_err *err)
+{
+	size_t part = len, max = BODY_LINE_MAX;
+
+	if (len > 0 && p[0] == '.') {
+		if (chunk_add(c, k, ".", 1, timeout, err) == -1)
+			return -1;
+		max--;
+	}
+	while (fold && part > max) {
+		if (chunk_add(c, k, p, max, timeout, err) == -1 ||
+		    chunk_add(c, k, "\r\n ", 3, timeout, err) == -1)
+			return -1;
+		p += max;
+		part -= max;
+		max = BODY_LINE_MAX - 1;
+	}
+	if (chunk_add(c, k, p, part, timeout, err) == -1)
+		return -1;
+	return chunk_add(c, k, "\r\n", 2, timeout, err);
+}
+
 int
-body_send(struct smtp_conn *c, const struct kmta_message *m,
+body_send(struct smtp_conn *c, const struct kmta_message *m, bool fold,
     long block_timeout, struct kmta_err *err)
 {
 	static struct chunk k;
@@ -85,10 +114,7 @@ body_send(struct smtp_conn *c, const struct kmta_message *m,
 	k.len = 0;
 	while (p < end) {
 		next = body_next_line(p, end, &len);
-		if ((len > 0 && p[0] == '.' &&
-		    chunk_add(c, &k, ".", 1, block_timeout, err) == -1) ||
-		    chunk_add(c, &k, p, len, block_timeout, err) == -1 ||
-		    chunk_add(c, &k, "\r\n", 2, block_timeout, err) == -1)
+		if (line_add(c, &k, p, len, fold, block_timeout, err) == -1)
 			return -1;
 		p = next;
 	}

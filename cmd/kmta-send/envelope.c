@@ -14,7 +14,6 @@
 
 /* NOTE: a fixed cap on one message held in memory, not a config key yet. */
 #define MESSAGE_MAX ((size_t)256 * 1024 * 1024)
-#define LINE_MAX_OCTETS 998	/* RFC 5321 section 4.5.3.1.6, without CRLF */
 
 static const char *
 sender_normalize(const char *s)
@@ -50,8 +49,10 @@ envelope_init(struct envelope *env, const char *sender, char **rcpts,
 
 /* Read and check a message; path NULL means standard input. */
 int
-send_message_load(const char *path, struct kmta_message *m, struct kmta_err *err)
+send_message_load(const char *path, enum long_lines long_lines,
+    struct kmta_message *m, struct kmta_err *err)
 {
+	const char *name = path != NULL ? path : "on standard input";
 	size_t longest, lineno;
 	int fd = 0, rc;
 
@@ -62,17 +63,21 @@ send_message_load(const char *path, struct kmta_message *m, struct kmta_err *err
 	if (path != NULL)
 		close(fd);
 	if (rc == -1)
-		return kmta_err_wrap(err, "message %s", path != NULL ? path :
-		    "on standard input");
+		return kmta_err_wrap(err, "message %s", name);
 
 	longest = body_longest_line(m, &lineno);
-	if (longest > LINE_MAX_OCTETS) {
+	if (longest <= BODY_LINE_MAX)
+		return 0;
+	if (long_lines == LONG_LINES_REJECT) {
 		kmta_message_free(m);
 		return kmta_err_set(err, EX_DATAERR, "message %s: line %zu is "
 		    "%zu octets, over the SMTP limit of %d (RFC 5321 4.5.3.1.6)",
-		    path != NULL ? path : "on standard input", lineno, longest,
-		    LINE_MAX_OCTETS);
+		    name, lineno, longest, BODY_LINE_MAX);
 	}
+	kmta_warn("message %s: line %zu is %zu octets, over the SMTP limit of "
+	    "%d; %s (long_lines = %s)", name, lineno, longest, BODY_LINE_MAX,
+	    long_lines == LONG_LINES_FOLD ? "folded with CRLF SPACE" :
+	    "sent unchanged", long_lines == LONG_LINES_FOLD ? "fold" : "send");
 	return 0;
 }
 

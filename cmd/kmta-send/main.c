@@ -118,6 +118,8 @@ opts_load(const struct kmta_conf *conf, const struct cli *cli,
 	const char *proto = kmta_conf_str(conf, "send", "inet_protocols", "all");
 	const char *pref = kmta_conf_str(conf, "send", "address_preference",
 	    "ipv6");
+	const char *long_lines = kmta_conf_str(conf, "send", "long_lines",
+	    "send");
 
 	memset(o, 0, sizeof(*o));
 	o->conf = conf;
@@ -137,6 +139,11 @@ opts_load(const struct kmta_conf *conf, const struct cli *cli,
 	if (cli->family != AF_UNSPEC)
 		o->family = cli->family;
 	o->prefer_family = strcmp(pref, "ipv4") == 0 ? AF_INET : AF_INET6;
+	o->long_lines = LONG_LINES_SEND;
+	if (strcmp(long_lines, "fold") == 0)
+		o->long_lines = LONG_LINES_FOLD;
+	else if (strcmp(long_lines, "reject") == 0)
+		o->long_lines = LONG_LINES_REJECT;
 	return 0;
 }
 
@@ -154,7 +161,8 @@ send_one(const struct send_opts *o, const struct cli *cli, char **rcpts,
 		free(env.rcpts);
 		return err.code;
 	}
-	if (send_message_load(cli->message_path, &m, &err) == -1) {
+	if (send_message_load(cli->message_path, o->long_lines, &m,
+	    &err) == -1) {
 		kmta_error("%s", err.msg);
 		free(env.rcpts);
 		return err.code;

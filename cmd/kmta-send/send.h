@@ -106,6 +106,16 @@ struct smtp_conn {
 	bool sts_testing;	/* report what MTA-STS enforce would reject */
 };
 
+/* What to do with a line over BODY_LINE_MAX octets: [send] long_lines. */
+enum long_lines {
+	LONG_LINES_SEND,	/* send it unchanged and log a warning */
+	LONG_LINES_FOLD,	/* insert CRLF SPACE, as Postfix does */
+	LONG_LINES_REJECT,	/* fail the message before connecting */
+};
+
+/* RFC 5321 section 4.5.3.1.6: 1000 octets with the CRLF. */
+#define BODY_LINE_MAX 998
+
 /* Settings of one delivery, from the config and the command line. */
 struct send_opts {
 	const struct kmta_conf *conf;
@@ -115,6 +125,7 @@ struct send_opts {
 	const char *ca_file;	/* NULL: the system's CA store */
 	int family;		/* AF_UNSPEC, AF_INET or AF_INET6 */
 	int prefer_family;	/* AF_INET6 or AF_INET: tried first */
+	enum long_lines long_lines;
 	bool verbose;
 };
 
@@ -176,7 +187,7 @@ void tls_describe(const struct smtp_conn *c, char *buf, size_t size);
 void tls_sts_testing_report(struct smtp_conn *c, const char *why);
 
 /* body.c */
-int body_send(struct smtp_conn *c, const struct kmta_message *m,
+int body_send(struct smtp_conn *c, const struct kmta_message *m, bool fold,
     long block_timeout, struct kmta_err *err);
 bool body_has_8bit(const struct kmta_message *m);
 size_t body_longest_line(const struct kmta_message *m, size_t *lineno);
@@ -229,8 +240,8 @@ enum transaction_status transaction_run(struct smtp_conn *c,
 /* envelope.c */
 int envelope_init(struct envelope *env, const char *sender, char **rcpts,
     size_t n, struct kmta_err *err);
-int send_message_load(const char *path, struct kmta_message *m,
-    struct kmta_err *err);
+int send_message_load(const char *path, enum long_lines long_lines,
+    struct kmta_message *m, struct kmta_err *err);
 void deliver_all(const struct send_opts *o, struct envelope *envs,
     size_t nenvs);
 int envelope_report(struct envelope *envs, size_t nenvs);

@@ -242,7 +242,8 @@ transaction_data(struct smtp_conn *c, const struct send_opts *o,
 	struct kmta_err err = { 0 };
 	struct smtp_reply reply;
 
-	if (body_send(c, env->msg, session_timeout(o, TIMEOUT_DATA_BLOCK),
+	if (body_send(c, env->msg, o->long_lines == LONG_LINES_FOLD,
+	    session_timeout(o, TIMEOUT_DATA_BLOCK),
 	    &err) == -1) {
 		accepted_set_error(s, n, c, &err);
 		return TRANSACTION_LOST;

@@ -82,6 +82,8 @@ test_replies(void)
 }
 
 /* Send text as a message body through a socket pair; return the bytes. */
+static bool fold;
+
 static char *
 encode_body(const char *text, size_t *lineno, size_t *longest)
 {
@@ -99,7 +101,7 @@ encode_body(const char *text, size_t *lineno, size_t *longest)
 		return NULL;
 	c.fd = sv[0];
 	strcpy(c.peer, "test[127.0.0.1]:25");
-	if (body_send(&c, &m, 5, &err) == -1)
+	if (body_send(&c, &m, fold, 5, &err) == -1)
 		return NULL;
 	*longest = body_longest_line(&m, lineno);
 	close(sv[0]);
@@ -110,6 +112,50 @@ encode_body(const char *text, size_t *lineno, size_t *longest)
 		return NULL;
 	out[n] = '\0';
 	return out;
+}
+
+/* The longest wire line in out, without its CRLF. */
+static size_t
+wire_longest(const char *out)
+{
+	size_t max = 0, len;
+	const char *p = out, *nl;
+
+	while ((nl = strstr(p, "\r\n")) != NULL) {
+		len = (size_t)(nl - p);
+		if (len > max)
+			max = len;
+		p = nl + 2;
+	}
+	return max;
+}
+
+static void
+test_fold(void)
+{
+	static char text[4096], expected[4096];
+	size_t lineno, longest;
+	char *out;
+
+	memset(text, 0, sizeof(text));
+	strcpy(text, "A: b\n\n.");
+	memset(text + strlen(text), 'x', 1999);
+	strcat(text, "\n");
+
+	fold = false;
+	out = encode_body(text, &lineno, &longest);
+	is_int(longest, 2000, "long line measured");
+	is_int(out != NULL ? wire_longest(out) : 0, 2001,
+	    "long line sent unchanged without fold");
+
+	fold = true;
+	out = encode_body(text, &lineno, &longest);
+	is_int(out != NULL ? wire_longest(out) : 0, 998,
+	    "folded lines are at most 998 octets");
+	snprintf(expected, sizeof(expected), "A: b\r\n\r\n..%.996s\r\n %.997s"
+	    "\r\n %.6s\r\n.\r\n", text + 8, text + 8, text + 8);
+	is_str(out, expected, "fold inserts CRLF SPACE after the stuffed dot");
+	fold = false;
 }
 
 static void
@@ -127,6 +173,7 @@ test_body(void)
 	is_str(encode_body("A: b\n\nx\r.\r\ny\n", &lineno, &longest),
 	    "A: b\r\n\r\nx\r\n..\r\ny\r\n.\r\n",
 	    "CR dot CRLF cannot end the data");
+	test_fold();
 	encode_body("A: b\n\nxx\nxxxxx\r\nx\n", &lineno, &longest);
 	is_int(longest, 5, "longest line without its CRLF");
 	is_int(lineno, 4, "number of the longest line");
