@@ -143,56 +143,106 @@ flush_empty(struct canon_body *cb)
 	return 0;
 }
 
+/* Emit a run of content bytes, first settling what was held back. */
 static int
-line_relaxed(struct canon_body *cb, const char *line, size_t len)
+body_content(struct canon_body *cb, const char *data, size_t len)
 {
-	size_t i = 0, start;
-
-	while (len > 0 && IS_WSP(line[len - 1]))
-		len--;
-	if (len == 0) {
-		cb->pending_empty++;
-		return 0;
-	}
-	if (flush_empty(cb) == -1)
+	if (!cb->line_content && flush_empty(cb) == -1)
 		return -1;
+	if (cb->pending_wsp && body_emit(cb, " ", 1) == -1)
+		return -1;
+	cb->pending_wsp = 0;
+	cb->line_content = 1;
+	return body_emit(cb, data, len);
+}
 
-	while (i < len) {
-		start = i;
-		while (i < len && !IS_WSP(line[i]))
-			i++;
-		if (i > start && body_emit(cb, line + start, i - start) == -1)
-			return -1;
-		if (i == len)
-			break;
-		while (IS_WSP(line[i]))
-			i++;
-		if (body_emit(cb, " ", 1) == -1)
-			return -1;
+/*
+ * End a line. Trailing white space held back by relaxed is dropped, and
+ * an empty line is held back, since empty lines at the end of the body
+ * are not part of it.
+ */
+static int
+body_line_end(struct canon_body *cb)
+{
+	int rc = 0;
+
+	if (cb->line_content) {
+		rc = body_emit(cb, CRLF, 2);
+		cb->seen_line = 1;
+	} else {
+		cb->pending_empty++;
 	}
-	cb->seen_line = 1;
-	return body_emit(cb, CRLF, 2);
+	cb->line_content = 0;
+	cb->pending_wsp = 0;
+	return rc;
+}
+
+/* Length of the content run at data: up to CR, LF or (relaxed) WSP. */
+static size_t
+content_run(const struct canon_body *cb, const char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (data[i] == '\n' || data[i] == '\r')
+			break;
+		if (cb->canon == CANON_RELAXED && IS_WSP(data[i]))
+			break;
+	}
+	return i;
 }
 
 int
-canon_body_line(struct canon_body *cb, const char *line, size_t len)
+canon_body_feed(struct canon_body *cb, const char *data, size_t len)
 {
-	if (cb->canon == CANON_RELAXED)
-		return line_relaxed(cb, line, len);
+	size_t i = 0, n;
+	int rc = 0;
 
-	if (len == 0) {
-		cb->pending_empty++;
-		return 0;
+	if (cb->pending_cr && len > 0) {
+		cb->pending_cr = 0;
+		if (data[0] == '\n') {
+			rc = body_line_end(cb);
+			i = 1;
+		} else {
+			rc = body_content(cb, "\r", 1);
+		}
 	}
-	if (flush_empty(cb) == -1 || body_emit(cb, line, len) == -1)
-		return -1;
-	cb->seen_line = 1;
-	return body_emit(cb, CRLF, 2);
+	while (i < len && rc == 0) {
+		if (data[i] == '\n') {
+			rc = body_line_end(cb);
+			i++;
+		} else if (data[i] == '\r' && i + 1 == len) {
+			cb->pending_cr = 1;
+			i++;
+		} else if (data[i] == '\r' && data[i + 1] == '\n') {
+			rc = body_line_end(cb);
+			i += 2;
+		} else if (data[i] == '\r') {
+			rc = body_content(cb, "\r", 1);
+			i++;
+		} else if (cb->canon == CANON_RELAXED && IS_WSP(data[i])) {
+			cb->pending_wsp = 1;
+			i++;
+		} else {
+			n = content_run(cb, data + i, len - i);
+			rc = body_content(cb, data + i, n);
+			i += n;
+		}
+	}
+	return rc;
 }
 
 int
 canon_body_finish(struct canon_body *cb)
 {
+	if (cb->pending_cr) {
+		cb->pending_cr = 0;
+		if (body_content(cb, "\r", 1) == -1)
+			return -1;
+	}
+	if (cb->line_content && body_line_end(cb) == -1)
+		return -1;
+
 	/* An empty simple body is one CRLF; an empty relaxed body is empty. */
 	if (cb->canon == CANON_SIMPLE && !cb->seen_line)
 		return body_emit(cb, CRLF, 2);
@@ -202,17 +252,7 @@ canon_body_finish(struct canon_body *cb)
 int
 canon_body_run(struct canon_body *cb, const char *body, size_t len)
 {
-	const char *p = body, *end = body + len, *nl;
-	size_t n;
-
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (nl && n > 0 && p[n - 1] == '\r')
-			n--;
-		if (canon_body_line(cb, p, n) == -1)
-			return -1;
-		p = nl ? nl + 1 : end;
-	}
+	if (canon_body_feed(cb, body, len) == -1)
+		return -1;
 	return canon_body_finish(cb);
 }

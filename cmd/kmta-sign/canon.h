@@ -44,15 +44,23 @@ struct canon_body {
 	unsigned long long total;	/* canonical length without a cap */
 	size_t pending_empty;		/* empty lines held back */
 	int seen_line;			/* a non-empty line was emitted */
+	int line_content;		/* the current line has content */
+	int pending_wsp;		/* relaxed: white space held back */
+	int pending_cr;			/* the last chunk ended in CR */
 };
 
 void canon_body_init(struct canon_body *cb, enum canon c, long long limit,
     canon_emit_fn emit, void *ctx);
 
-/* Feed one body line without its line ending (LF or CRLF). */
-int canon_body_line(struct canon_body *cb, const char *line, size_t len);
+/*
+ * Feed the next chunk of the body. Chunks may split lines anywhere, even
+ * between CR and LF, so a body can be hashed as it streams past. LF and
+ * CRLF both end a line; a CR before anything else is content.
+ */
+int canon_body_feed(struct canon_body *cb, const char *data, size_t len);
 
-/* Flush what the end of the body decides (the empty simple body). */
+/* End the body: a last line without an ending gets CRLF, and an empty
+ * simple body becomes one CRLF. */
 int canon_body_finish(struct canon_body *cb);
 
 /*

@@ -92,6 +92,48 @@ test_golden(const char *name)
 	kmta_message_free(&m);
 }
 
+/* Feeding a body in chunks of every size from 1 to 7 gives the same bytes. */
+static void
+test_chunked(const char *name)
+{
+	static const enum canon canons[] = { CANON_SIMPLE, CANON_RELAXED };
+	struct kmta_message m;
+	struct kmta_err err = { 0 };
+	size_t len, k, step, i, body_len;
+	char *in = read_file(name, ".in", &len);
+	const char *body;
+	int same;
+
+	if (in == NULL || kmta_message_parse(&m, in, len, &err) == -1)
+		return;
+	body = m.data + m.body_off;
+	body_len = m.len - m.body_off;
+	for (k = 0; k < 2; k++) {
+		struct kmta_buf whole = { 0 };
+		struct canon_body cb;
+
+		canon_body_init(&cb, canons[k], -1, emit_buf, &whole);
+		canon_body_run(&cb, body, body_len);
+		same = 1;
+		for (step = 1; step <= 7; step++) {
+			struct kmta_buf parts = { 0 };
+
+			canon_body_init(&cb, canons[k], -1, emit_buf, &parts);
+			for (i = 0; i < body_len; i += step)
+				canon_body_feed(&cb, body + i, body_len - i < step ?
+				    body_len - i : step);
+			canon_body_finish(&cb);
+			same &= parts.len == whole.len && (whole.len == 0 ||
+			    memcmp(parts.data, whole.data, whole.len) == 0);
+			kmta_buf_free(&parts);
+		}
+		ok(same, "%s %s: chunked feeding gives the same body", name,
+		    canon_name(canons[k]));
+		kmta_buf_free(&whole);
+	}
+	kmta_message_free(&m);
+}
+
 static void
 test_body_limit(void)
 {
@@ -187,6 +229,8 @@ main(void)
 
 	for (i = 0; cases[i] != NULL; i++)
 		test_golden(cases[i]);
+	for (i = 0; cases[i] != NULL; i++)
+		test_chunked(cases[i]);
 	test_body_limit();
 	test_base64();
 	test_from_domain();
