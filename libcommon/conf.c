@@ -258,6 +258,9 @@ value_problem(const struct kmta_conf_key *k, const char *value)
 		return keysource_check_syntax(value) == -1 ?
 		    "expected a key source: file:PATH, /PATH, env:NAME or "
 		    "vault:MOUNT/PATH#FIELD" : NULL;
+	case KMTA_CONF_PORT:
+		return kmta_parse_uint(value, &n) == -1 || n < 1 || n > 65535 ?
+		    "expected a port number from 1 to 65535" : NULL;
 	case KMTA_CONF_HOSTPORT:
 		return kmta_parse_hostport(value, host, sizeof(host), &port,
 		    25) == -1 ? "expected host, host:port or [address]:port" :

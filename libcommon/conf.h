@@ -26,6 +26,7 @@ enum kmta_conf_type {
 	KMTA_CONF_ENUM,		/* one of a '|'-separated list */
 	KMTA_CONF_KEYSOURCE,	/* file:, env:, vault: or an absolute path */
 	KMTA_CONF_HOSTPORT,	/* host, host:port or [v6]:port */
+	KMTA_CONF_PORT,		/* a TCP port, 1 to 65535 */
 };
 
 struct kmta_conf_key {

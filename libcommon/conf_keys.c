@@ -67,7 +67,7 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "dkim", "body_length", KMTA_CONF_BOOL, NULL, NULL },
 
 	{ "domain", "relay", KMTA_CONF_HOSTPORT, NULL, NULL },
-	{ "domain", "port", KMTA_CONF_UINT, NULL, NULL },
+	{ "domain", "port", KMTA_CONF_PORT, NULL, NULL },
 	{ "domain", "tls", KMTA_CONF_ENUM, TLS_LEVELS, NULL },
 	{ "domain", "implicit_tls", KMTA_CONF_BOOL, NULL, NULL },
 	{ "domain", "auth_username", KMTA_CONF_STRING, NULL, NULL },

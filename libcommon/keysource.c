@@ -155,6 +155,19 @@ load_env(const char *name, struct kmta_secret *out, struct kmta_err *err)
 	return 0;
 }
 
+/* Explain a malformed key source; a relative path is the usual mistake. */
+static int
+syntax_error(const char *src, struct kmta_err *err)
+{
+	if (keysource_kind(src) == KEYSOURCE_FILE)
+		return kmta_err_set(err, EX_USAGE,
+		    "invalid key source \"%s\": a key file path must be "
+		    "absolute (/PATH or file:/PATH)", src);
+	return kmta_err_set(err, EX_USAGE,
+	    "invalid key source \"%s\": expected file:PATH, /PATH, "
+	    "env:NAME or vault:MOUNT/PATH#FIELD", src);
+}
+
 int
 keysource_load(const struct kmta_conf *conf, const char *src,
     struct kmta_secret *out, struct kmta_err *err)
@@ -163,9 +176,7 @@ keysource_load(const struct kmta_conf *conf, const char *src,
 	if (err != NULL)
 		err->msg[0] = '\0';
 	if (keysource_check_syntax(src) == -1)
-		return kmta_err_set(err, EX_USAGE,
-		    "invalid key source \"%s\": expected file:PATH, /PATH, "
-		    "env:NAME or vault:MOUNT/PATH#FIELD", src);
+		return syntax_error(src, err);
 
 	switch (keysource_kind(src)) {
 	case KEYSOURCE_ENV:
@@ -262,9 +273,7 @@ keysource_store(const struct kmta_conf *conf, const char *src,
 	if (err != NULL)
 		err->msg[0] = '\0';
 	if (keysource_check_syntax(src) == -1)
-		return kmta_err_set(err, EX_USAGE,
-		    "invalid key source \"%s\": expected file:PATH, /PATH "
-		    "or vault:MOUNT/PATH#FIELD", src);
+		return syntax_error(src, err);
 
 	switch (keysource_kind(src)) {
 	case KEYSOURCE_ENV:

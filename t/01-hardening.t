@@ -21,9 +21,9 @@ done
 # The stack protector and fortified calls only show up where a function
 # needs them, so check the build flags once instead of every binary.
 ok "stack protector and fortify in the build flags" \
-    sh -c "make -s -C '$KMTA_TOP' -n BUILD=build/flagcheck \
+    sh -c "make -s -C '$KMTA_TOP' -n BUILD=build/flagcheck SANITIZE= \
         build/flagcheck/libcommon/err.o |
         grep -q -- '-fstack-protector-strong.*' &&
-        make -s -C '$KMTA_TOP' -n BUILD=build/flagcheck \
+        make -s -C '$KMTA_TOP' -n BUILD=build/flagcheck SANITIZE= \
         build/flagcheck/libcommon/err.o | grep -q -- '-D_FORTIFY_SOURCE=2'"
 done_testing

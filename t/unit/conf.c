@@ -105,6 +105,9 @@ main(void)
 	    "relative key path rejected");
 	expect_error("[queue]\ndir = /q\ndir = /r\n",
 	    "bad.conf:3: dir: set twice in [queue]", "duplicate key");
+	expect_error("[domain \"*\"]\nport = 99999\n",
+	    "bad.conf:2: port: invalid value: expected a port number from 1 "
+	    "to 65535", "port above 65535 rejected");
 	expect_error("dir = /q\n", "bad.conf:1: dir: key outside any section",
 	    "key before any section");
 	expect_error("[queue]\nthis line has no equals sign\n",

@@ -61,6 +61,11 @@ test_file(const char *dir)
 	ok(strstr(err.msg, "mode 0640") != NULL &&
 	    strstr(err.msg, path) != NULL, "error names the file and mode");
 
+	ok(keysource_load(NULL, "file:key.pem", &s, &err) == -1 &&
+	    err.code == EX_USAGE, "relative file: source is EX_USAGE");
+	is_str(err.msg, "invalid key source \"file:key.pem\": a key file path "
+	    "must be absolute (/PATH or file:/PATH)", "error says why");
+
 	snprintf(path, sizeof(path), "%s/missing", dir);
 	ok(keysource_load(NULL, path, &s, &err) == -1 &&
 	    err.code == EX_NOINPUT, "missing file is EX_NOINPUT");

@@ -68,16 +68,19 @@ test_bad(const char *text, size_t len, const char *want, const char *name)
 	kmta_message_free(&m);
 }
 
+/* Pass a string literal with its exact length, NUL bytes included. */
+#define TEST_BAD(lit, want, name) test_bad(lit, sizeof(lit) - 1, want, name)
+
 int
 main(void)
 {
 	test_crlf_folded();
 	test_lf_no_body();
-	test_bad("", 0, "empty message", "empty input");
-	test_bad(" folded\nFrom: a\n\n", 19,
-	    "message starts with a folded line", "leading continuation");
-	test_bad("From: a\nnot a header\n\nbody\n", 25,
+	TEST_BAD("", "empty message", "empty input");
+	TEST_BAD(" folded\nFrom: a\n\n", "message starts with a folded line",
+	    "leading continuation");
+	TEST_BAD("From: a\nnot a header\n\nbody\n",
 	    "header line 2 has no field name and colon", "line without colon");
-	test_bad("From: a\0b\n\n", 11, "NUL byte in the header", "NUL byte");
+	TEST_BAD("From: a\0b\n\n", "NUL byte in the header", "NUL byte");
 	return done_testing();
 }
