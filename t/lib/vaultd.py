@@ -432,22 +432,30 @@ class Server(ThreadingHTTPServer):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port-file", required=True)
+    ap = argparse.ArgumentParser(
+        description="A HashiCorp Vault test double on loopback.",
+        epilog="The module's docstring describes the seed format and faults.")
+    ap.add_argument("--host", default="127.0.0.1",
+                    help="loopback address to listen on (default 127.0.0.1)")
+    ap.add_argument("--port-file", required=True,
+                    help="file that receives the port once listening")
     ap.add_argument("--cert", help="PEM chain; plain HTTP without it")
-    ap.add_argument("--key")
+    ap.add_argument("--key", help="private key of --cert")
     ap.add_argument("--client-ca", help="require client certificates")
     ap.add_argument("--token-file", help="file holding the root token")
     ap.add_argument("--approle", nargs=2, metavar=("ROLE_ID", "SECRET_ID"),
                     help="files holding the one AppRole's ids")
-    ap.add_argument("--seed")
+    ap.add_argument("--seed", metavar="FILE",
+                    help="JSON file with the initial mounts and secrets")
     ap.add_argument("--deny", action="append", default=[],
                     help="path prefix that every token is denied")
     ap.add_argument("--no-preflight", action="store_true",
                     help="return 404 from sys/internal/ui/mounts")
-    ap.add_argument("--log")
-    ap.add_argument("--fault")
+    ap.add_argument("--log", metavar="FILE",
+                    help="append one JSON line per request (no tokens)")
+    ap.add_argument("--fault",
+                    help="sealed, hang, badjson, huge, status=CODE or "
+                    "first=N:CODE")
     args = ap.parse_args()
 
     server = Server((args.host, free_port(args.host)), args)
