@@ -1,11 +1,19 @@
 #!/usr/bin/python3
 """Build the demo's MIME messages with Python's email library.
 
-Writes to DIR: mime-utf8.eml (raw UTF-8 headers as RFC 6532 allows, a text
-part and a binary attachment, CRLF line endings as on the wire) and
+    demo-messages.py DIR         write the demo's own messages to DIR
+    demo-messages.py --qp FILE   re-encode FILE's body as quoted-printable
+                                 if a line is longer than SMTP allows
+
+The first form writes mime-utf8.eml (raw UTF-8 headers as RFC 6532 allows,
+a text part and a binary attachment, CRLF line endings as on the wire) and
 large-5mb.eml (about 5 MB, LF line endings as a local program writes it).
+The second does what git send-email --transfer-encoding=auto does to a
+patch with a line over 998 octets, which no SMTP server has to accept.
 """
 import os
+import quopri
+import re
 import sys
 from email.message import EmailMessage
 from email.policy import SMTPUTF8, default
@@ -39,5 +47,24 @@ def main(outdir):
     return 0
 
 
+def encode_long_lines(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    eol = b"\r\n" if b"\r\n" in data[:data.find(b"\n") + 1] else b"\n"
+    head, sep, body = data.partition(eol + eol)
+    if not sep or max(len(line) for line in body.split(eol)) <= 998:
+        return 0
+    head = re.sub(rb"(?im)^Content-Transfer-Encoding:.*$",
+                  b"Content-Transfer-Encoding: quoted-printable", head)
+    if b"content-transfer-encoding:" not in head.lower():
+        head += eol + b"Content-Transfer-Encoding: quoted-printable"
+    body = quopri.encodestring(body.replace(eol, b"\n"))
+    with open(path, "wb") as f:
+        f.write(head + eol + eol + body.replace(b"\n", eol))
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--qp":
+        sys.exit(encode_long_lines(sys.argv[2]))
     sys.exit(main(sys.argv[1]))
