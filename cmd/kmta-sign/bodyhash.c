@@ -4,67 +4,92 @@
 
 #include "dkim.h"
 
-/* Canonical bytes are gathered here so SHA-256 sees large updates. */
-struct hash_stage {
-	EVP_MD_CTX *ctx;
-	size_t len;
-	unsigned char buf[16384];
-};
-
 static int
-stage_flush(struct hash_stage *hs)
+stage_flush(struct body_hasher *h)
 {
-	int ok = EVP_DigestUpdate(hs->ctx, hs->buf, hs->len);
+	int ok = EVP_DigestUpdate(h->ctx, h->buf, h->len);
 
-	hs->len = 0;
+	h->len = 0;
 	return ok == 1 ? 0 : -1;
 }
 
+/* Gather canonical bytes so that SHA-256 sees large updates. */
 static int
 stage_emit(void *ctx, const char *data, size_t len)
 {
-	struct hash_stage *hs = ctx;
+	struct body_hasher *h = ctx;
 
-	if (len >= sizeof(hs->buf)) {
-		if (stage_flush(hs) == -1)
+	if (len >= sizeof(h->buf)) {
+		if (stage_flush(h) == -1)
 			return -1;
-		return EVP_DigestUpdate(hs->ctx, data, len) == 1 ? 0 : -1;
+		return EVP_DigestUpdate(h->ctx, data, len) == 1 ? 0 : -1;
 	}
-	if (hs->len + len > sizeof(hs->buf) && stage_flush(hs) == -1)
+	if (h->len + len > sizeof(h->buf) && stage_flush(h) == -1)
 		return -1;
-	memcpy(hs->buf + hs->len, data, len);
-	hs->len += len;
+	memcpy(h->buf + h->len, data, len);
+	h->len += len;
 	return 0;
+}
+
+int
+body_hasher_start(struct body_hasher *h, enum canon c, long long limit)
+{
+	h->len = 0;
+	if ((h->ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(h->ctx);
+		h->ctx = NULL;
+		return -1;
+	}
+	canon_body_init(&h->cb, c, limit, stage_emit, h);
+	return 0;
+}
+
+int
+body_hasher_feed(struct body_hasher *h, const char *data, size_t len)
+{
+	return canon_body_feed(&h->cb, data, len);
+}
+
+int
+body_hasher_finish(struct body_hasher *h, char *bh,
+    unsigned long long *length)
+{
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int digest_len = 0;
+	int rc = -1;
+
+	if (canon_body_finish(&h->cb) == 0 && stage_flush(h) == 0 &&
+	    EVP_DigestFinal_ex(h->ctx, digest, &digest_len) == 1) {
+		dkim_base64_encode(digest, digest_len, bh);
+		*length = h->cb.total;
+		rc = 0;
+	}
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+	return rc;
+}
+
+void
+body_hasher_free(struct body_hasher *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
 }
 
 int
 dkim_body_hash(enum canon c, long long limit, const struct kmta_message *m,
     char *bh, unsigned long long *length, struct kmta_err *err)
 {
-	struct hash_stage hs;
-	struct canon_body cb;
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int digest_len = 0;
-	int rc = -1;
+	struct body_hasher h;
 
-	hs.len = 0;
-	if ((hs.ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(hs.ctx, EVP_sha256(), NULL) != 1)
-		goto done;
-
-	canon_body_init(&cb, c, limit, stage_emit, &hs);
-	if (canon_body_run(&cb, m->data + m->body_off,
-	    m->len - m->body_off) == -1 || stage_flush(&hs) == -1 ||
-	    EVP_DigestFinal_ex(hs.ctx, digest, &digest_len) != 1)
-		goto done;
-
-	dkim_base64_encode(digest, digest_len, bh);
-	*length = cb.total;
-	rc = 0;
-done:
-	EVP_MD_CTX_free(hs.ctx);
-	hs.ctx = NULL;
-	if (rc == -1)
-		kmta_err_set(err, EX_SOFTWARE, "SHA-256 of the body failed");
-	return rc;
+	if (body_hasher_start(&h, c, limit) == -1 ||
+	    body_hasher_feed(&h, m->data + m->body_off,
+	    m->len - m->body_off) == -1 ||
+	    body_hasher_finish(&h, bh, length) == -1) {
+		body_hasher_free(&h);
+		return kmta_err_set(err, EX_SOFTWARE,
+		    "SHA-256 of the body failed");
+	}
+	return 0;
 }

@@ -32,6 +32,8 @@ struct dkim_request {
 	const char *identity;	/* i=, or NULL */
 	bool body_length;	/* add l= with the canonical body length */
 	EVP_PKEY *key;
+	const char *body_hash;	/* bh= computed while streaming, or NULL */
+	unsigned long long body_hash_length;	/* its canonical length */
 };
 
 /*
@@ -58,6 +60,23 @@ int dkim_sign(const struct dkim_request *req, const struct kmta_message *m,
  */
 int dkim_sign_data(const struct dkim_request *req, const struct kmta_buf *data,
     unsigned char *sig, size_t *sig_len);
+
+/* SHA-256 over a canonical body fed in chunks. */
+struct body_hasher {
+	struct canon_body cb;
+	EVP_MD_CTX *ctx;
+	size_t len;
+	unsigned char buf[16384];	/* staged canonical bytes */
+};
+
+/* Start, feed and finish a body hash; each returns 0, or -1 when
+ * OpenSSL fails. finish writes base64 into bh (45 bytes) and the whole
+ * canonical length into *length, and frees the hash context. */
+int body_hasher_start(struct body_hasher *h, enum canon c, long long limit);
+int body_hasher_feed(struct body_hasher *h, const char *data, size_t len);
+int body_hasher_finish(struct body_hasher *h, char *bh,
+    unsigned long long *length);
+void body_hasher_free(struct body_hasher *h);
 
 /*
  * Compute the bh= value (base64 of the SHA-256 body hash) into bh (45

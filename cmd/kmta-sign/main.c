@@ -11,19 +11,14 @@
 
 #include <openssl/crypto.h>
 
-#include "address.h"
 #include "batch.h"
-#include "check.h"
 #include "conf.h"
 #include "genkey.h"
 #include "log.h"
-#include "message.h"
 #include "request.h"
+#include "stream.h"
 #include "testkey.h"
 #include "verify.h"
-
-/* Larger messages are rejected with exit 65. */
-#define SIGN_MESSAGE_MAX ((size_t)1 << 30)
 
 enum {
 	OPT_TIMESTAMP = 256,
@@ -96,23 +91,6 @@ usage(FILE *f)
 }
 
 static int
-write_all(int fd, const char *data, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 parse_number(const char *opt, const char *s, long *out)
 {
 	if (kmta_parse_uint(s, out) == -1) {
@@ -178,46 +156,11 @@ parse_options(int argc, char **argv, struct sign_options *o,
 	return 0;
 }
 
-/* Build every signature into headers before anything is written. */
-static int
-sign_message(const struct kmta_conf *conf, const struct sign_options *o,
-    int require, const struct kmta_message *m, struct kmta_buf *headers,
-    struct kmta_err *err)
-{
-	struct sign_job job;
-	char domain[DOMAIN_MAX];
-	size_t i;
-	int rc = 0;
-
-	if (sign_check_message(m, err) == -1 ||
-	    sign_from_domain(m, domain, err) == -1)
-		return -1;
-	if (sign_job_build(conf, o, domain, &job, err) == -1) {
-		sign_job_free(&job);
-		return -1;
-	}
-	if (job.count == 0 && require)
-		return kmta_err_set(err, EX_NOPERM,
-		    "no [dkim \"%s\"] section for the From domain; message "
-		    "not signed", domain);
-	if (job.count == 0)
-		kmta_info("no [dkim \"%s\"] section; message passed on "
-		    "unsigned", domain);
-
-	/* Signatures are prepended, so the last one made ends up on top. */
-	for (i = job.count; i-- > 0 && rc == 0;)
-		rc = dkim_sign(&job.req[i], m, headers, err);
-	sign_job_free(&job);
-	return rc;
-}
-
 int
 main(int argc, char **argv)
 {
 	struct sign_options o;
 	struct kmta_conf *conf = NULL;
-	struct kmta_message m;
-	struct kmta_buf headers = { 0 };
 	struct kmta_err err = { 0 };
 	const char *config = NULL;
 	int require = 0, batch = 0, rc;
@@ -239,32 +182,18 @@ main(int argc, char **argv)
 	if ((rc = parse_options(argc, argv, &o, &config, &require,
 	    &batch)) != 0)
 		return rc;
-
-	if (batch) {
-		if (kmta_conf_load(config, &conf, &err) == -1) {
-			kmta_error("%s", err.msg);
-			return err.code;
-		}
-		rc = batch_sign(conf, &o, require, argv + optind, argc - optind);
-		kmta_conf_free(conf);
-		return rc;
-	}
-	if (kmta_conf_load(config, &conf, &err) == -1 ||
-	    kmta_message_read(STDIN_FILENO, SIGN_MESSAGE_MAX, &m, &err) == -1) {
+	if (kmta_conf_load(config, &conf, &err) == -1) {
 		kmta_error("%s", err.msg);
-		kmta_conf_free(conf);
 		return err.code;
 	}
-	if (sign_message(conf, &o, require, &m, &headers, &err) == -1) {
+
+	if (batch)
+		rc = batch_sign(conf, &o, require, argv + optind, argc - optind);
+	else if (stream_sign(conf, &o, require, STDIN_FILENO, STDOUT_FILENO,
+	    &err) == -1) {
 		kmta_error("%s", err.msg);
 		rc = err.code;
-	} else if (write_all(STDOUT_FILENO, headers.data, headers.len) == -1 ||
-	    write_all(STDOUT_FILENO, m.data, m.len) == -1) {
-		kmta_error("write signed message: %s", strerror(errno));
-		rc = EX_IOERR;
 	}
-	kmta_buf_free(&headers);
-	kmta_message_free(&m);
 	kmta_conf_free(conf);
 	return rc;
 }

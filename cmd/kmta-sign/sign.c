@@ -209,8 +209,13 @@ dkim_sign(const struct dkim_request *req, const struct kmta_message *m,
 		return -1;
 	if (header_list(req, m, &list, err) == -1)
 		goto done;
-	if (dkim_body_hash(req->body_canon, -1, m, bh, &body_len, err) == -1)
+	if (req->body_hash != NULL) {
+		snprintf(bh, sizeof(bh), "%s", req->body_hash);
+		body_len = req->body_hash_length;
+	} else if (dkim_body_hash(req->body_canon, -1, m, bh, &body_len,
+	    err) == -1) {
 		goto done;
+	}
 
 	fold_tags(&f, req, list.data, bh, body_len);
 	if (f.failed || signheaders_data(m, req->header_canon, list.data,
