@@ -37,7 +37,7 @@ ALL_LDFLAGS = $(HARDEN_LD) $(SAN) $(LDFLAGS)
 
 # Each program links only the libraries it uses, so that start-up (which
 # dominates one-process-per-message signing) loads nothing extra.
-LIBS_kmta-sign = -lcrypto -lcurl -ljansson -linih
+LIBS_kmta-sign = -lcrypto -lcurl -ljansson -lldns -linih
 LIBS_kmta-send = -lssl -lcrypto -lldns -lcurl -ljansson -linih
 LIBS_kmta-secret = -lcrypto -lcurl -ljansson -linih
 LIBS_kmta-dane-check = -lssl -lcrypto -lcurl -lldns -ljansson -linih

@@ -48,14 +48,14 @@ _kmta_sign()
 
 	if [[ ${COMP_WORDS[1]} == verify && $COMP_CWORD -gt 1 ]]; then
 		case $prev in
-		-K|--keys)
+		-K|--keys|-c|--config)
 			COMPREPLY=($(compgen -f -- "$cur"))
 			;;
 		--now)
 			;;
 		*)
-			COMPREPLY=($(compgen -W '-K --keys --now -h --help' \
-			    -- "$cur"))
+			COMPREPLY=($(compgen -W '-K --keys -c --config --now -h
+			    --help' -- "$cur"))
 			;;
 		esac
 		return

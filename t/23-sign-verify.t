@@ -223,9 +223,9 @@ write_file("$dir/rfc8463.changed", $rfc_changed);
 like($out, qr/^dkim=fail \(body hash mismatch\)/, 'RFC 8463 example changed: fail');
 
 # Usage errors.
-$out = `$sign verify < $dir/signed 2>&1`;
-is($? >> 8, 64, 'verify without --keys: exit 64');
-like($out, qr/verify needs --keys FILE/, 'verify without --keys: message');
+$out = `$sign verify --keys $dir/keys extra < $dir/signed 2>&1`;
+is($? >> 8, 64, 'verify with an extra argument: exit 64');
+like($out, qr/unexpected argument "extra"/, 'extra argument: message');
 $out = `$sign verify --keys $dir/nofile < $dir/signed 2>&1`;
 is($? >> 8, 66, 'missing keys file: exit 66');
 like($out, qr/\Q$dir\E\/nofile/, 'missing keys file: message names it');

@@ -96,8 +96,8 @@ for my $t (@testkey) {
 	is($? >> 8, $code, "testkey $name: exit $code");
 	like($out, $re, "testkey $name: output");
 }
-my $out = `$sign testkey -d example.com -s g1 -k $dir/g2.pem 2>&1`;
-is($? >> 8, 64, 'testkey without --keys: exit 64');
+my $out = `$sign testkey -d example.com -s g1 --keys $dir/keys2 2>&1`;
+is($? >> 8, 64, 'testkey without -k: exit 64');
 
 # Errors.
 my @errors = (

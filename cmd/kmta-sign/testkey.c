@@ -1,9 +1,10 @@
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
-#include "keyrecord.h"
+#include "keylookup.h"
 #include "keysource.h"
 #include "log.h"
 #include "testkey.h"
@@ -12,7 +13,7 @@ static void
 testkey_usage(FILE *f)
 {
 	fputs(
-"usage: kmta-sign testkey -d DOMAIN -s SELECTOR -k KEYSOURCE --keys FILE\n"
+"usage: kmta-sign testkey -d DOMAIN -s SELECTOR -k KEYSOURCE [--keys FILE]\n"
 "                         [-a ALGO] [-c FILE]\n"
 "\n"
 "Check that the key record SELECTOR._domainkey.DOMAIN matches the private\n"
@@ -23,9 +24,9 @@ testkey_usage(FILE *f)
 "  -k, --key KEYSOURCE       private key\n"
 "  -a, --algorithm ALGO      rsa-sha256 or ed25519-sha256 (default: the\n"
 "                            key's type)\n"
-"  -K, --keys FILE           key records, one per line:\n"
+"  -K, --keys FILE           key records, one per line, instead of DNS:\n"
 "                            SELECTOR._domainkey.DOMAIN TXT-RECORD-TEXT\n"
-"  -c, --config FILE         config file, for [vault] settings\n"
+"  -c, --config FILE         config file, for [vault] and [dns] settings\n"
 "  -h, --help                show this help\n", f);
 }
 
@@ -61,21 +62,30 @@ load_private(const struct kmta_conf *conf, const char *source,
 
 /* Compare the record with the key and print the verdict. */
 static int
-testkey_check(const struct keys_file *keys, const char *name,
-    enum dkim_algo algo, EVP_PKEY *key)
+testkey_check(struct key_lookup *keys, const char *name, enum dkim_algo algo,
+    EVP_PKEY *key)
 {
 	struct key_record rec;
-	const char *record = keys_file_find(keys, name), *why;
+	enum key_lookup_status status;
+	const char *why;
+	char *record, reason[160];
 	int rc = 1;
 
-	if (record == NULL) {
+	status = key_lookup_find(keys, name, &record, reason, sizeof(reason));
+	if (status == KEY_TEMPFAIL) {
+		kmta_error("%s", reason);
+		return EX_TEMPFAIL;
+	}
+	if (status == KEY_MISSING) {
 		printf("%s: no key record\n", name);
 		return 1;
 	}
 	if (key_record_parse(record, algo, &rec, &why) == -1) {
 		printf("%s: key record unusable: %s\n", name, why);
+		free(record);
 		return 1;
 	}
+	free(record);
 	if (EVP_PKEY_eq(rec.key, key) == 1) {
 		printf("%s: key record matches the %s private key%s\n", name,
 		    dkim_algo_name(algo), rec.testing ? " (t=y: testing)" : "");
@@ -102,7 +112,7 @@ testkey_main(int argc, char **argv)
 	};
 	const char *domain = NULL, *selector = NULL, *source = NULL;
 	const char *keys_path = NULL, *config = NULL, *algo_name = NULL;
-	struct keys_file keys = { 0 };
+	struct key_lookup keys;
 	struct kmta_conf *conf = NULL;
 	struct kmta_err err = { 0 };
 	enum dkim_algo algo = DKIM_ALGO_NONE;
@@ -138,17 +148,11 @@ testkey_main(int argc, char **argv)
 		    "ed25519-sha256", algo_name);
 		return EX_USAGE;
 	}
-	/* TODO: look the record up in DNS through libcommon's resolver
-	 * when no --keys file is given. */
-	if (keys_path == NULL) {
-		kmta_error("testkey needs --keys FILE; DNS lookups are not "
-		    "supported yet");
-		return EX_USAGE;
-	}
-
+	memset(&keys, 0, sizeof(keys));
 	if (kmta_conf_load(config, &conf, &err) == -1 ||
-	    keys_file_load(keys_path, &keys, &err) == -1) {
+	    key_lookup_init(&keys, conf, keys_path, &err) == -1) {
 		kmta_error("%s", err.msg);
+		key_lookup_free(&keys);
 		kmta_conf_free(conf);
 		return err.code;
 	}
@@ -158,7 +162,7 @@ testkey_main(int argc, char **argv)
 		rc = testkey_check(&keys, name, algo, key);
 	}
 	EVP_PKEY_free(key);
-	keys_file_free(&keys);
+	key_lookup_free(&keys);
 	kmta_conf_free(conf);
 	return rc;
 }

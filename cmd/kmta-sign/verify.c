@@ -257,12 +257,13 @@ signature_verify(const struct kmta_message *m, size_t field,
 
 void
 dkim_verify_field(const struct kmta_message *m, size_t field,
-    const struct keys_file *keys, long long now, struct dkim_verdict *v)
+    struct key_lookup *keys, long long now, struct dkim_verdict *v)
 {
 	struct signature sig;
 	struct key_record rec = { 0 };
-	const char *record, *why;
-	char name[512];
+	enum key_lookup_status status;
+	const char *why;
+	char name[512], *record = NULL;
 
 	memset(&sig, 0, sizeof(sig));
 	memset(v, 0, sizeof(*v));
@@ -271,14 +272,13 @@ dkim_verify_field(const struct kmta_message *m, size_t field,
 		goto done;
 	dkim_algo_parse(v->algo, &sig.algo);
 
-	/* NOTE: only --keys files for now; DNS lookups need libcommon's
-	 * resolver, which would also give temperror on SERVFAIL. */
 	snprintf(name, sizeof(name), "%s._domainkey.%s", sig.selector,
 	    sig.domain);
-	if ((record = keys_file_find(keys, name)) == NULL) {
-		snprintf(v->reason, sizeof(v->reason), "no key record for %s",
-		    name);
-		v->result = DKIM_PERMERROR;
+	status = key_lookup_find(keys, name, &record, v->reason,
+	    sizeof(v->reason));
+	if (status != KEY_FOUND) {
+		v->result = status == KEY_MISSING ? DKIM_PERMERROR :
+		    DKIM_TEMPERROR;
 		goto done;
 	}
 	if (key_record_parse(record, sig.algo, &rec, &why) == -1) {
@@ -296,6 +296,7 @@ dkim_verify_field(const struct kmta_message *m, size_t field,
 	verdict(v, DKIM_PASS, rec.testing ? "key in testing mode (t=y)" : "");
 done:
 	EVP_PKEY_free(rec.key);
+	free(record);
 	free(sig.headers);
 	tags_free(&sig.tags);
 }

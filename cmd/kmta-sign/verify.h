@@ -3,7 +3,7 @@
 #define KMTA_SIGN_VERIFY_H
 
 #include "buf.h"
-#include "keyrecord.h"
+#include "keylookup.h"
 #include "message.h"
 
 /* Results as RFC 8601 names them for the dkim method. */
@@ -36,17 +36,17 @@ int dkim_strip_b_value(const struct kmta_header *field,
     struct kmta_buf *out);
 
 /*
- * Verify the DKIM-Signature field at m->headers[field] against the key
- * records in keys, at time now. Never fails as a call: every problem is a
+ * Verify the DKIM-Signature field at m->headers[field] with key records
+ * from keys, at time now. Never fails as a call: every problem is a
  * verdict with a reason.
  */
 void dkim_verify_field(const struct kmta_message *m, size_t field,
-    const struct keys_file *keys, long long now, struct dkim_verdict *v);
+    struct key_lookup *keys, long long now, struct dkim_verdict *v);
 
 
 
 /*
- * kmta-sign verify [--keys FILE] [--now SECONDS] < message: print one
+ * kmta-sign verify [-c FILE] [--keys FILE] [--now SECONDS] < message: print one
  * Authentication-Results style line per signature; returns the exit
  * status (0 when one passes, 1 when none does, 75 on a temporary error).
  */

@@ -17,13 +17,14 @@ static void
 verify_usage(FILE *f)
 {
 	fputs(
-"usage: kmta-sign verify --keys FILE [--now SECONDS] < message\n"
+"usage: kmta-sign verify [-c FILE] [--keys FILE] [--now SECONDS] < message\n"
 "\n"
 "Verify every DKIM-Signature of the message on stdin and print one line\n"
 "per signature: dkim=pass|fail|neutral|temperror|permerror.\n"
 "\n"
-"  -K, --keys FILE     key records, one per line:\n"
+"  -K, --keys FILE     key records, one per line, instead of DNS:\n"
 "                      SELECTOR._domainkey.DOMAIN TXT-RECORD-TEXT\n"
+"  -c, --config FILE   config file, for [dns] name_servers and timeout\n"
 "      --now SECONDS   check t= and x= against this time, in seconds\n"
 "                      since 1970 (default: now)\n"
 "  -h, --help          show this help\n", f);
@@ -50,7 +51,7 @@ print_verdict(const struct dkim_verdict *v)
 }
 
 static int
-verify_message(const struct kmta_message *m, const struct keys_file *keys,
+verify_message(const struct kmta_message *m, struct key_lookup *keys,
     long long now)
 {
 	struct dkim_verdict v;
@@ -80,23 +81,28 @@ verify_main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "keys", required_argument, NULL, 'K' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct keys_file keys = { 0 };
+	struct key_lookup keys;
+	struct kmta_conf *conf = NULL;
 	struct kmta_message m;
 	struct kmta_err err = { 0 };
-	const char *keys_path = NULL;
+	const char *keys_path = NULL, *config = NULL;
 	long long now = (long long)time(NULL);
 	long n;
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "K:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "K:c:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'K':
 			keys_path = optarg;
+			break;
+		case 'c':
+			config = optarg;
 			break;
 		case 'N':
 			if (kmta_parse_uint(optarg, &n) == -1) {
@@ -114,22 +120,24 @@ verify_main(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	/* TODO: look keys up in DNS through libcommon's resolver when no
-	 * --keys file is given. */
-	if (keys_path == NULL || optind != argc) {
-		kmta_error("verify needs --keys FILE; DNS lookups are not "
-		    "supported yet");
+	if (optind != argc) {
+		kmta_error("unexpected argument \"%s\"; the message is read "
+		    "from stdin", argv[optind]);
 		return EX_USAGE;
 	}
 
-	if (keys_file_load(keys_path, &keys, &err) == -1 ||
+	memset(&keys, 0, sizeof(keys));
+	if (kmta_conf_load(config, &conf, &err) == -1 ||
+	    key_lookup_init(&keys, conf, keys_path, &err) == -1 ||
 	    kmta_message_read(STDIN_FILENO, VERIFY_MESSAGE_MAX, &m, &err) == -1) {
 		kmta_error("%s", err.msg);
-		keys_file_free(&keys);
+		key_lookup_free(&keys);
+		kmta_conf_free(conf);
 		return err.code;
 	}
 	rc = verify_message(&m, &keys, now);
 	kmta_message_free(&m);
-	keys_file_free(&keys);
+	key_lookup_free(&keys);
+	kmta_conf_free(conf);
 	return rc;
 }

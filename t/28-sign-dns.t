@@ -1,0 +1,104 @@
+#!/usr/bin/perl
+# kmta-sign key lookups in DNS: verify and testkey ask a DNS server that
+# this test runs on 127.0.0.1 (t/lib/txtd.py), named in [dns]
+# name_servers. A SERVFAIL is a temporary error (exit 75), a missing name
+# a permanent one.
+use strict;
+use warnings;
+use File::Temp qw(tempdir);
+use Test::More;
+
+my $bin = $ENV{KMTA_BIN} // 'build/bin';
+my $top = $ENV{KMTA_TOP} // '.';
+my $sign = "$bin/kmta-sign";
+plan skip_all => "$sign not built" unless -x $sign;
+plan skip_all => 'dnspython missing (python3-dnspython)'
+    unless system('/usr/bin/python3 -c "import dns.message" 2>/dev/null') == 0;
+
+my $dir = tempdir(CLEANUP => 1);
+$ENV{KMTA_CONF} = '/dev/null';
+
+sub write_file {
+	my ($path, $data) = @_;
+	open(my $fh, '>', $path) or die "$path: $!";
+	print $fh $data;
+	close($fh) or die "$path: $!";
+}
+
+sub read_file {
+	my ($path) = @_;
+	open(my $fh, '<', $path) or die "$path: $!";
+	local $/;
+	return scalar <$fh>;
+}
+
+# Keys and their records: ed and rsa published, "other" published with
+# a different key, "flaky" answered with SERVFAIL.
+my $keys = '';
+for my $k (['ed', 'ed25519'], ['rsa', 'rsa'], ['other', 'ed25519'],
+    ['unpublished', 'ed25519']) {
+	my $cmd = "$sign genkey -a $k->[1] -d example.com -s $k->[0]"
+	    . " -o $dir/$k->[0].pem 2>/dev/null";
+	my $zone = `$cmd`;
+	my ($name) = $zone =~ /^(\S+)\. IN TXT/;
+	my $text = join('', $zone =~ /"([^"]*)"/g);
+	$keys .= "$name $text\n" unless $k->[0] eq 'unpublished';
+}
+write_file("$dir/records", $keys);
+
+my $pid = fork() // die;
+if ($pid == 0) {
+	exec('/usr/bin/python3', "$top/t/lib/txtd.py", '--keys', "$dir/records",
+	    '--port-file', "$dir/port", '--servfail',
+	    'flaky._domainkey.example.com') or exit(127);
+}
+END { kill('TERM', $pid) if $pid; }
+for (1 .. 100) {
+	last if -s "$dir/port";
+	select(undef, undef, undef, 0.1);
+}
+chomp(my $port = read_file("$dir/port"));
+ok($port > 0, 'DNS server on 127.0.0.1 started');
+write_file("$dir/kmta.conf", "[dns]\nname_servers = 127.0.0.1:$port\n"
+    . "timeout = 2\n");
+$ENV{KMTA_CONF} = "$dir/kmta.conf";
+
+write_file("$dir/msg", "From: a\@example.com\nTo: b\@example.net\n"
+    . "Subject: dns\n\nbody\n");
+sub signed_with {
+	my ($sel, $key) = @_;
+	system("$sign -d example.com -s $sel -k $dir/$key.pem < $dir/msg"
+	    . " > $dir/signed") == 0 or die;
+	return "$dir/signed";
+}
+
+my @verify = (
+	['ed25519 record in DNS', 'ed', 'ed', 0, qr/^dkim=pass header\.d=example\.com header\.s=ed /],
+	['RSA record in DNS', 'rsa', 'rsa', 0, qr/^dkim=pass header\.d=example\.com header\.s=rsa /],
+	['no such name', 'nothere', 'ed', 1,
+	    qr/^dkim=permerror \(no key record for nothere\._domainkey\.example\.com\)/],
+	['SERVFAIL', 'flaky', 'ed', 75, qr/^dkim=temperror \(DNS lookup of flaky\._domainkey\.example\.com failed/],
+	['record for another key', 'other', 'ed', 1, qr/^dkim=fail \(signature mismatch\)/],
+);
+for my $v (@verify) {
+	my ($name, $sel, $key, $code, $re) = @$v;
+	my $file = signed_with($sel, $key);
+	my $out = `$sign verify < $file 2>&1`;
+	is($? >> 8, $code, "verify, $name: exit $code");
+	like($out, $re, "verify, $name: result line");
+}
+
+my @testkey = (
+	['published key', 'ed', 'ed', 0, qr/key record matches/],
+	['other key', 'other', 'ed', 1, qr/key record is for a different key/],
+	['no record', 'unpublished', 'unpublished', 1, qr/no key record/],
+	['SERVFAIL', 'flaky', 'ed', 75, qr/DNS lookup of flaky\._domainkey\.example\.com failed/],
+);
+for my $t (@testkey) {
+	my ($name, $sel, $key, $code, $re) = @$t;
+	my $out = `$sign testkey -d example.com -s $sel -k $dir/$key.pem 2>&1`;
+	is($? >> 8, $code, "testkey, $name: exit $code");
+	like($out, $re, "testkey, $name: output");
+}
+
+done_testing();
