@@ -1,5 +1,5 @@
 /*
- * kmta-send's result lines, as kmta-send(1) documents them:
+ * kmta-send's result lines, as kmta-send --help describes them:
  *   OUTCOME TAB MSGREF TAB RCPT TAB CODE TAB ESC TAB HOST TAB TEXT
  * with "-" for a field that has no value.
  */
