@@ -93,6 +93,11 @@ _kmta_sign()
 		esac
 		return
 		;;
+	--policy)
+		COMPREPLY=($(compgen -W 'Always SignAlways IfKeyPublished
+		    RequireKeyPublished' -- "$cur"))
+		return
+		;;
 	-d|--domain|-s|--selector|-i|--identity|--timestamp|--expire|--headers)
 		return
 		;;
@@ -101,7 +106,7 @@ _kmta_sign()
 	COMPREPLY=($(compgen -W '-d --domain -s --selector -a --algorithm
 	    -k --key -c --config -C --canonicalization -i --identity
 	    --timestamp --expire --headers --oversign --body-length
-	    --require-signature --batch -h --help' -- "$cur"))
+	    --require-signature --batch --policy -h --help' -- "$cur"))
 	if [[ $cur != -* ]] && [[ " ${COMP_WORDS[*]} " == *" --batch "* ]]; then
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return

@@ -65,6 +65,8 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "dkim", "expire", KMTA_CONF_DURATION, NULL, NULL },
 	{ "dkim", "identity", KMTA_CONF_STRING, NULL, NULL },
 	{ "dkim", "body_length", KMTA_CONF_BOOL, NULL, NULL },
+	{ "dkim", "policy", KMTA_CONF_ENUM,
+	    "Always|SignAlways|IfKeyPublished|RequireKeyPublished", NULL },
 
 	{ "domain", "relay", KMTA_CONF_HOSTPORT, NULL, NULL },
 	{ "domain", "port", KMTA_CONF_PORT, NULL, NULL },

@@ -101,4 +101,73 @@ for my $t (@testkey) {
 	like($out, $re, "testkey, $name: output");
 }
 
+# Signing policies: the published record decides whether to sign.
+sub sign_out {
+	my ($opts) = @_;
+	system("$sign $opts < $dir/msg > $dir/out 2> $dir/err");
+	return ($? >> 8, read_file("$dir/out"), read_file("$dir/err"));
+}
+my @policy = (
+	['IfKeyPublished, record matches', 'ed', 'ed', 'IfKeyPublished', 0, 1],
+	['IfKeyPublished, no record', 'unpublished', 'unpublished',
+	    'IfKeyPublished', 0, 0, qr/no key record for unpublished\./],
+	['IfKeyPublished, record for another key', 'other', 'ed',
+	    'IfKeyPublished', 0, 0, qr/key record other\._domainkey\.example\.com is for a different key/],
+	['RequireKeyPublished, record matches', 'rsa', 'rsa',
+	    'RequireKeyPublished', 0, 1],
+	['RequireKeyPublished, no record', 'unpublished', 'unpublished',
+	    'RequireKeyPublished', 75, 0, qr/no key record.*message not signed, try again later/],
+	['RequireKeyPublished, SERVFAIL', 'flaky', 'ed', 'RequireKeyPublished',
+	    75, 0, qr/DNS lookup of flaky\._domainkey\.example\.com failed/],
+	['IfKeyPublished, SERVFAIL', 'flaky', 'ed', 'IfKeyPublished', 75, 0,
+	    qr/failed/],
+	['Always, no record', 'unpublished', 'unpublished', 'Always', 0, 1],
+);
+for my $p (@policy) {
+	my ($name, $sel, $key, $policy, $code, $signed, $re) = @$p;
+	my ($rc, $out, $err) = sign_out("-d example.com -s $sel"
+	    . " -k $dir/$key.pem --policy $policy");
+	is($rc, $code, "$name: exit $code") or diag($err);
+	if ($code != 0) {
+		is($out, '', "$name: nothing on stdout");
+	} elsif ($signed) {
+		like($out, qr/\ADKIM-Signature: .* s=$sel;/s, "$name: signed");
+	} else {
+		is($out, read_file("$dir/msg"), "$name: passed on unsigned");
+	}
+	like($err, $re, "$name: reason logged") if $re;
+}
+
+# From the config: an unpublished Ed25519 key is left out, RSA still signs.
+write_file("$dir/policy.conf", <<"CONF");
+[dns]
+name_servers = 127.0.0.1:$port
+timeout = 2
+
+[dkim "example.com"]
+selector = unpublished
+key = $dir/unpublished.pem
+policy = IfKeyPublished
+
+[dkim "example.com" "rsa"]
+selector = rsa
+key = $dir/rsa.pem
+policy = SignAlways
+CONF
+my ($rc, $out, $err) = sign_out("-c $dir/policy.conf");
+is($rc, 0, 'config policies: exit 0') or diag($err);
+my @fields = $out =~ /^DKIM-Signature:/mg;
+is(scalar @fields, 1, 'config policies: one signature left');
+like($out, qr/\ADKIM-Signature: .* s=rsa;/s, 'config policies: the RSA one');
+write_file("$dir/signed", $out);
+like(`$sign verify -c $dir/policy.conf < $dir/signed`, qr/^dkim=pass /,
+    'config policies: signature verifies through DNS');
+
+($rc, $out) = sign_out("-d example.com -s unpublished -k $dir/unpublished.pem"
+    . " --policy IfKeyPublished --require-signature");
+is($rc, 77, 'nothing left to sign with --require-signature: exit 77');
+($rc, $out, $err) = sign_out("-d example.com -s ed -k $dir/ed.pem --policy Sometimes");
+is($rc, 64, 'unknown policy: exit 64');
+like($err, qr/unknown policy "Sometimes"/, 'unknown policy: message');
+
 done_testing();

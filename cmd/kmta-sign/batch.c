@@ -44,7 +44,9 @@ cached_job(struct job_cache *cache, const struct kmta_conf *conf,
 		return NULL;
 	}
 	job = &cache->entry[cache->count].job;
-	if (sign_job_build(conf, o, domain, job, err) == -1) {
+	/* NOTE: the published key is checked once per domain and run. */
+	if (sign_job_build(conf, o, domain, job, err) == -1 ||
+	    sign_job_check_published(conf, job, err) == -1) {
 		sign_job_free(job);
 		return NULL;
 	}

@@ -18,6 +18,13 @@
 /* Longest line of the generated header field, line ending excluded. */
 #define DKIM_LINE_MAX 78
 
+/* When to sign: always, or only with a matching published key record. */
+enum sign_policy {
+	POLICY_ALWAYS,
+	POLICY_IF_KEY_PUBLISHED,	/* else leave this signature out */
+	POLICY_REQUIRE_KEY_PUBLISHED,	/* else fail with EX_TEMPFAIL */
+};
+
 /* One signature to add: what the tags of the header field will say. */
 struct dkim_request {
 	const char *domain;		/* d= */
@@ -32,6 +39,7 @@ struct dkim_request {
 	const char *identity;	/* i=, or NULL */
 	bool body_length;	/* add l= with the canonical body length */
 	EVP_PKEY *key;
+	enum sign_policy policy;
 	const char *body_hash;	/* bh= computed while streaming, or NULL */
 	unsigned long long body_hash_length;	/* its canonical length */
 };

@@ -28,6 +28,7 @@ enum {
 	OPT_BODY_LENGTH,
 	OPT_REQUIRE,
 	OPT_BATCH,
+	OPT_POLICY,
 };
 
 static const struct option long_options[] = {
@@ -45,6 +46,7 @@ static const struct option long_options[] = {
 	{ "body-length", no_argument, NULL, OPT_BODY_LENGTH },
 	{ "require-signature", no_argument, NULL, OPT_REQUIRE },
 	{ "batch", no_argument, NULL, OPT_BATCH },
+	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,6 +89,9 @@ usage(FILE *f)
 "                             domain, instead of passing the message on\n"
 "      --batch                sign the FILEs in place, atomically, in one\n"
 "                             process that loads each key once\n"
+"      --policy POLICY        Always (default), IfKeyPublished (sign only\n"
+"                             when the selector's DNS record matches the\n"
+"                             key) or RequireKeyPublished (else exit 75)\n"
 "  -h, --help                 show this help\n", f);
 }
 
@@ -105,6 +110,7 @@ static int
 parse_options(int argc, char **argv, struct sign_options *o,
     const char **config, int *require, int *batch)
 {
+	enum sign_policy policy;
 	long n;
 	int c;
 
@@ -123,6 +129,15 @@ parse_options(int argc, char **argv, struct sign_options *o,
 		case OPT_BODY_LENGTH: o->body_length = 1; break;
 		case OPT_REQUIRE: *require = 1; break;
 		case OPT_BATCH: *batch = 1; break;
+		case OPT_POLICY:
+			if (sign_parse_policy(optarg, &policy) == -1) {
+				kmta_error("unknown policy \"%s\": expected "
+				    "Always, IfKeyPublished or "
+				    "RequireKeyPublished", optarg);
+				return EX_USAGE;
+			}
+			o->policy = optarg;
+			break;
 		case OPT_TIMESTAMP:
 			if (parse_number("--timestamp", optarg, &n) == -1)
 				return EX_USAGE;

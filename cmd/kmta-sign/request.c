@@ -58,6 +58,20 @@ load_key(const struct kmta_conf *conf, const char *source,
 	return 0;
 }
 
+int
+sign_parse_policy(const char *s, enum sign_policy *out)
+{
+	if (strcmp(s, "Always") == 0 || strcmp(s, "SignAlways") == 0)
+		*out = POLICY_ALWAYS;
+	else if (strcmp(s, "IfKeyPublished") == 0)
+		*out = POLICY_IF_KEY_PUBLISHED;
+	else if (strcmp(s, "RequireKeyPublished") == 0)
+		*out = POLICY_REQUIRE_KEY_PUBLISHED;
+	else
+		return -1;
+	return 0;
+}
+
 /* Settings that the command line applies to every signature. */
 static void
 apply_options(const struct sign_options *o, struct dkim_request *req)
@@ -74,6 +88,8 @@ apply_options(const struct sign_options *o, struct dkim_request *req)
 		req->oversign = o->oversign;
 	if (o->body_length >= 0)
 		req->body_length = o->body_length;
+	if (o->policy != NULL)
+		sign_parse_policy(o->policy, &req->policy);
 }
 
 static int
@@ -142,6 +158,8 @@ request_from_section(const struct kmta_conf *conf,
 	req->oversign = kmta_conf_bool_in(sec, "oversign", false);
 	req->body_length = kmta_conf_bool_in(sec, "body_length", false);
 	req->expire = kmta_conf_num_in(sec, "expire", 0);
+	sign_parse_policy(kmta_conf_str_in(sec, "policy", "Always"),
+	    &req->policy);
 	apply_options(o, req);
 	return load_key(conf, key, req, err);
 }

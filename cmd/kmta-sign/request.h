@@ -22,6 +22,7 @@ struct sign_options {
 	const char *canonicalization;
 	const char *headers;
 	const char *identity;
+	const char *policy;
 	long long timestamp;	/* -1: the current time */
 	long expire;		/* -1: not given; 0: no x= */
 	int oversign;		/* -1: not given */
@@ -46,6 +47,21 @@ int sign_job_build(const struct kmta_conf *conf,
     struct sign_job *job, struct kmta_err *err);
 
 void sign_job_free(struct sign_job *job);
+
+/*
+ * Parse a policy name: Always (or SignAlways), IfKeyPublished or
+ * RequireKeyPublished. Returns 0 or -1.
+ */
+int sign_parse_policy(const char *s, enum sign_policy *out);
+
+/*
+ * Check the published key record of every request whose policy asks for
+ * it: a request without a matching record is dropped (IfKeyPublished,
+ * with a warning) or fails the job with EX_TEMPFAIL (RequireKeyPublished),
+ * and a failed DNS lookup fails it with EX_TEMPFAIL either way.
+ */
+int sign_job_check_published(const struct kmta_conf *conf,
+    struct sign_job *job, struct kmta_err *err);
 
 /* Parse "relaxed/simple" and friends; a single word sets the header
  * canonicalization and leaves the body simple (RFC 6376 section 3.5). */

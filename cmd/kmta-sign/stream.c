@@ -227,7 +227,8 @@ prepare(const struct kmta_conf *conf, const struct sign_options *o,
 	if (sign_check_message(m, err) == -1 ||
 	    sign_from_domain(m, domain, err) == -1)
 		return -1;
-	if (sign_job_build(conf, o, domain, job, err) == -1)
+	if (sign_job_build(conf, o, domain, job, err) == -1 ||
+	    sign_job_check_published(conf, job, err) == -1)
 		return -1;
 	if (job->count == 0 && require)
 		return kmta_err_set(err, EX_NOPERM,
