@@ -117,6 +117,37 @@ ok "expiry bounce keeps the last reply" \
 ok "expiry logged" grep -q "queue_id=$id expired" "$T/err"
 kq delete "$bounce" 2>/dev/null
 
+# Delay warning: one DSN with Action: delayed once a message has waited
+# delay_warning, and the message stays queued.
+write_conf "max_age = 1d" "delay_warning = 2h"
+echo "slow@example.net deferred 451 4.4.1 no answer from host" \
+    >"$FAKE_SEND_SCRIPT"
+id=$(message delayed | at $t0 kq add -f app@example.com slow@example.net \
+    2>/dev/null)
+at $t0 kq run 2>/dev/null
+is "no delay warning before delay_warning" "$(ls "$Q/env" | wc -l)" 1
+at $((t0 + 7200)) kq run 2>"$T/err"
+warning=$(ls "$Q/env" | grep -v "^$id$")
+ok "delay warning queued" test -n "$warning"
+ok "delay warning logged" grep -q "queue_id=$id delay warning queued" \
+    "$T/err"
+is "delay warning has the null sender" \
+    "$(envelope_field "$warning" sender)" ""
+ok "delay warning has Action: delayed" grep -q "^Action: delayed" \
+    "$Q/msg/$warning"
+ok "delay warning has Will-Retry-Until" grep -q "^Will-Retry-Until: " \
+    "$Q/msg/$warning"
+ok "delay warning subject" grep -q "^Subject: Delayed Mail" \
+    "$Q/msg/$warning"
+is "delayed message stays queued" "$(rcpt_state "$id" slow@example.net)" \
+    deferred
+is "warned flag saved" "$(envelope_field "$id" warned)" 1
+kq delete "$warning" 2>/dev/null
+at $((t0 + 20000)) kq run 2>/dev/null
+is "only one delay warning" "$(ls "$Q/env" | wc -l)" 1
+kq delete "$id" 2>/dev/null
+write_conf "max_age = 1h" "max_backoff = 1000"
+
 # kmta-send that dies without a result line: the recipient is deferred.
 echo "lost@example.net none - -" >"$FAKE_SEND_SCRIPT"
 id=$(message lost | at $t0 kq add -f app@example.com lost@example.net \

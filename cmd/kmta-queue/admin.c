@@ -44,7 +44,7 @@ apply(struct queue *q, struct envelope *env, enum admin_action action,
 		return store_save_envelope(q, env, err);
 	case ADMIN_BOUNCE:
 		fail_pending(env, queue_now());
-		if (dsn_enqueue(q, env, queue_now(), bounce_id,
+		if (dsn_enqueue(q, env, DSN_FAILURE, queue_now(), bounce_id,
 		    sizeof(bounce_id), err) == -1)
 			return -1;
 		if (bounce_id[0] != '\0')

@@ -24,21 +24,39 @@ reporting_host(char *out, size_t outlen)
 	out[outlen - 1] = '\0';
 }
 
+/* Whether a DSN of this kind reports recipient r. */
+static bool
+reports(enum dsn_kind kind, const struct rcpt *r)
+{
+	if (kind == DSN_FAILURE)
+		return r->state == RCPT_FAILED;
+	return r->state == RCPT_QUEUED || r->state == RCPT_DEFERRED;
+}
+
 static int
 compose_text_part(struct kmta_buf *b, const struct envelope *env,
-    const char *host)
+    enum dsn_kind kind, time_t retry_until, const char *host)
 {
+	char until[64];
 	const struct rcpt *r;
 	size_t i;
 	int rc;
 
+	rfc5322_date(retry_until, until, sizeof(until));
 	rc = kmta_buf_printf(b, "Content-Type: text/plain; charset=us-ascii\n"
-	    "\nThis is the mail system at host %s.\n\nYour message could not "
-	    "be delivered to one or more recipients. The mail system\n"
-	    "returned the following for each of them:\n\n", host);
+	    "\nThis is the mail system at host %s.\n\n", host);
+	if (rc == 0 && kind == DSN_FAILURE)
+		rc = kmta_buf_puts(b, "Your message could not be delivered to "
+		    "one or more recipients. The mail system\nreturned the "
+		    "following for each of them:\n\n");
+	else if (rc == 0)
+		rc = kmta_buf_printf(b, "Your message has not been delivered "
+		    "to one or more recipients yet.\nThe mail system will keep "
+		    "trying until %s.\nYou need not send it again. The last "
+		    "reply for each of them:\n\n", until);
 	for (i = 0; i < env->nrcpts && rc == 0; i++) {
 		r = &env->rcpts[i];
-		if (r->state == RCPT_FAILED)
+		if (reports(kind, r))
 			rc = kmta_buf_printf(b, "<%s>: %s%s%s\n", r->addr,
 			    r->host, r->host[0] ? " said: " : "", r->text);
 	}
@@ -47,7 +65,7 @@ compose_text_part(struct kmta_buf *b, const struct envelope *env,
 
 static int
 compose_status_part(struct kmta_buf *b, const struct envelope *env,
-    const char *host, time_t now)
+    enum dsn_kind kind, time_t retry_until, const char *host, time_t now)
 {
 	char arrival[64], last[64];
 	const struct rcpt *r;
@@ -60,13 +78,21 @@ compose_status_part(struct kmta_buf *b, const struct envelope *env,
 	    host, env->id, arrival);
 	for (i = 0; i < env->nrcpts && rc == 0; i++) {
 		r = &env->rcpts[i];
-		if (r->state != RCPT_FAILED)
+		if (!reports(kind, r))
 			continue;
 		rfc5322_date(r->last_attempt ? r->last_attempt : now, last,
 		    sizeof(last));
 		rc = kmta_buf_printf(b, "\nFinal-Recipient: rfc822; %s\n"
-		    "Action: failed\nStatus: %s\n", r->addr,
-		    r->esc[0] ? r->esc : "5.0.0");
+		    "Action: %s\nStatus: %s\n", r->addr,
+		    kind == DSN_FAILURE ? "failed" : "delayed",
+		    r->esc[0] ? r->esc : kind == DSN_FAILURE ? "5.0.0" :
+		    "4.0.0");
+		if (rc == 0 && kind == DSN_DELAY) {
+			rfc5322_date(retry_until, last, sizeof(last));
+			rc = kmta_buf_printf(b, "Will-Retry-Until: %s\n", last);
+			rfc5322_date(r->last_attempt ? r->last_attempt : now,
+			    last, sizeof(last));
+		}
 		if (rc == 0 && r->host[0])
 			rc = kmta_buf_printf(b, "Remote-MTA: dns; %.*s\n",
 			    (int)strcspn(r->host, "["), r->host);
@@ -93,9 +119,9 @@ append_headers_lf(struct kmta_buf *b, const char *h, size_t len)
 }
 
 int
-dsn_compose(const struct envelope *env, const char *headers,
-    size_t headers_len, time_t now, struct kmta_buf *out,
-    struct kmta_err *err)
+dsn_compose(const struct envelope *env, enum dsn_kind kind,
+    time_t retry_until, const char *headers, size_t headers_len, time_t now,
+    struct kmta_buf *out, struct kmta_err *err)
 {
 	char host[256], date[64], boundary[128];
 	int rc;
@@ -106,19 +132,22 @@ dsn_compose(const struct envelope *env, const char *headers,
 	    (long long)now, host);
 
 	rc = kmta_buf_printf(out, "From: Mail Delivery System "
-	    "<MAILER-DAEMON@%s>\nTo: <%s>\nSubject: Undelivered Mail Returned "
-	    "to Sender\nDate: %s\nMessage-ID: <%s.dsn@%s>\n"
+	    "<MAILER-DAEMON@%s>\nTo: <%s>\nSubject: %s\nDate: %s\n"
+	    "Message-ID: <%s.%s@%s>\n"
 	    "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n"
 	    "Content-Type: multipart/report; report-type=delivery-status;\n"
 	    "\tboundary=\"%s\"\n\nThis is a MIME-encapsulated message.\n\n"
-	    "--%s\n", host, env->sender, date, env->id, host, boundary,
-	    boundary);
+	    "--%s\n", host, env->sender, kind == DSN_FAILURE ?
+	    "Undelivered Mail Returned to Sender" :
+	    "Delayed Mail (still being retried)", date, env->id,
+	    kind == DSN_FAILURE ? "dsn" : "delay", host, boundary, boundary);
 	if (rc == 0)
-		rc = compose_text_part(out, env, host);
+		rc = compose_text_part(out, env, kind, retry_until, host);
 	if (rc == 0)
 		rc = kmta_buf_printf(out, "\n--%s\n", boundary);
 	if (rc == 0)
-		rc = compose_status_part(out, env, host, now);
+		rc = compose_status_part(out, env, kind, retry_until, host,
+		    now);
 	if (rc == 0)
 		rc = kmta_buf_printf(out, "\n--%s\nContent-Type: "
 		    "text/rfc822-headers\n\n", boundary);
@@ -161,23 +190,25 @@ read_headers(struct queue *q, const char *id, struct kmta_buf *b,
 }
 
 int
-dsn_enqueue(struct queue *q, const struct envelope *env, time_t now,
-    char *bounce_id, size_t idlen, struct kmta_err *err)
+dsn_enqueue(struct queue *q, const struct envelope *env,
+    enum dsn_kind kind, time_t now, char *bounce_id, size_t idlen,
+    struct kmta_err *err)
 {
 	struct kmta_buf headers = { 0 }, text = { 0 };
 	struct envelope bounce = { 0 };
-	size_t i, failed = 0;
+	size_t i, reported = 0;
 	int rc = -1;
 
 	bounce_id[0] = '\0';
 	for (i = 0; i < env->nrcpts; i++)
-		failed += env->rcpts[i].state == RCPT_FAILED;
-	if (env->sender[0] == '\0' || failed == 0)
+		reported += reports(kind, &env->rcpts[i]);
+	if (env->sender[0] == '\0' || reported == 0)
 		return 0;
 
 	if (read_headers(q, env->id, &headers, err) == -1 ||
-	    dsn_compose(env, headers.data ? headers.data : "", headers.len,
-	    now, &text, err) == -1 ||
+	    dsn_compose(env, kind, env->arrival + q->max_age,
+	    headers.data ? headers.data : "", headers.len, now, &text,
+	    err) == -1 ||
 	    envelope_add_rcpt(&bounce, env->sender, err) == -1)
 		goto out;
 	bounce.arrival = now;

@@ -10,6 +10,7 @@
  *   attempts  N
  *   next      SECONDS         (next attempt; 0 means now)
  *   hold      0|1
+ *   warned    0|1             (a delay warning was sent)
  *   rcpt      STATE ATTEMPTS LAST ADDR CODE ESC HOST TEXT   (one per recipient)
  *   end
  *
@@ -102,9 +103,10 @@ envelope_format(const struct envelope *env, char **out, size_t *len,
 	int rc;
 
 	rc = kmta_buf_printf(&b, "%s\nid\t%s\nsender\t%s\narrival\t%lld\n"
-	    "size\t%zu\nattempts\t%d\nnext\t%lld\nhold\t%d\n", ENVELOPE_MAGIC,
-	    env->id, env->sender, (long long)env->arrival, env->size,
-	    env->attempts, (long long)env->next_attempt, env->hold ? 1 : 0);
+	    "size\t%zu\nattempts\t%d\nnext\t%lld\nhold\t%d\nwarned\t%d\n",
+	    ENVELOPE_MAGIC, env->id, env->sender, (long long)env->arrival,
+	    env->size, env->attempts, (long long)env->next_attempt,
+	    env->hold ? 1 : 0, env->warned ? 1 : 0);
 	for (i = 0; rc == 0 && i < env->nrcpts; i++) {
 		r = &env->rcpts[i];
 		rc = kmta_buf_printf(&b, "rcpt\t%s\t%d\t%lld\t%s\t%s\t%s\t%s\t"
@@ -199,6 +201,8 @@ parse_record(struct envelope *env, char **f, size_t nf, struct kmta_err *err)
 		env->next_attempt = (time_t)v;
 	else if (strcmp(f[0], "hold") == 0)
 		env->hold = v != 0;
+	else if (strcmp(f[0], "warned") == 0)
+		env->warned = v != 0;
 	else
 		return -1;
 	return 0;

@@ -56,6 +56,7 @@ struct envelope {
 	time_t next_attempt;
 	int attempts;		/* delivery runs of this message */
 	bool hold;
+	bool warned;		/* the sender got a delay warning */
 	size_t size;		/* bytes of msg/ID */
 	struct rcpt *rcpts;
 	size_t nrcpts;
@@ -67,6 +68,7 @@ struct queue {
 	long min_backoff;
 	long max_backoff;
 	long max_age;
+	long delay_warning;	/* seconds; 0: never warn */
 };
 
 /* queue.c */

@@ -84,7 +84,8 @@ finish(struct queue *q, const struct envelope *env, time_t now,
 {
 	char bounce_id[QUEUE_ID_MAX];
 
-	if (dsn_enqueue(q, env, now, bounce_id, sizeof(bounce_id), err) == -1)
+	if (dsn_enqueue(q, env, DSN_FAILURE, now, bounce_id, sizeof(bounce_id),
+	    err) == -1)
 		return kmta_err_wrap(err, "queue_id=%s bounce", env->id);
 	if (bounce_id[0] != '\0') {
 		stats->bounces++;
@@ -98,6 +99,32 @@ finish(struct queue *q, const struct envelope *env, time_t now,
 	return 0;
 }
 
+/*
+ * Queue one delay warning for a message still pending delay_warning
+ * seconds after its arrival. The flag is saved with the envelope, so a
+ * crash in between may warn twice but never loses the message.
+ */
+static int
+warn_if_delayed(struct queue *q, struct envelope *env, time_t now,
+    struct run_stats *stats, struct kmta_err *err)
+{
+	char warning_id[QUEUE_ID_MAX];
+
+	if (q->delay_warning <= 0 || env->warned ||
+	    now - env->arrival < q->delay_warning)
+		return 0;
+	if (dsn_enqueue(q, env, DSN_DELAY, now, warning_id,
+	    sizeof(warning_id), err) == -1)
+		return kmta_err_wrap(err, "queue_id=%s delay warning", env->id);
+	env->warned = true;
+	if (warning_id[0] != '\0') {
+		stats->bounces++;
+		kmta_info("queue_id=%s delay warning queued as %s to=<%s>",
+		    env->id, warning_id, env->sender);
+	}
+	return 0;
+}
+
 /* Save a message's new state, or finish it when nothing is pending. */
 static int
 settle(struct queue *q, struct envelope *env, const struct envelope *before,
@@ -106,6 +133,8 @@ settle(struct queue *q, struct envelope *env, const struct envelope *before,
 	log_results(env, before);
 	if (envelope_pending(env) == 0)
 		return finish(q, env, now, stats, err);
+	if (warn_if_delayed(q, env, now, stats, err) == -1)
+		return -1;
 	env->next_attempt = now + run_backoff(q, env->attempts);
 	return store_save_envelope(q, env, err);
 }
