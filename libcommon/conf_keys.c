@@ -68,6 +68,8 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "dkim", "body_length", KMTA_CONF_BOOL, NULL, NULL },
 	{ "dkim", "policy", KMTA_CONF_ENUM,
 	    "Always|SignAlways|IfKeyPublished|RequireKeyPublished", NULL },
+	{ "dkim", "apply", KMTA_CONF_ENUM, "Always|OnlyIfMissingDomainBlock",
+	    NULL },
 
 	{ "domain", "relay", KMTA_CONF_HOSTPORT, NULL, NULL },
 	{ "domain", "port", KMTA_CONF_PORT, NULL, NULL },

@@ -133,23 +133,71 @@ section_error(const struct kmta_conf *conf,
 	    sec->label ? "\"" : "", what);
 }
 
+/*
+ * Expand a key source pattern from a [dkim "*"] section: %d becomes the
+ * domain, %s the selector and %% a percent sign. Returns 0 or -1.
+ */
+static int
+expand_pattern(const char *pattern, const char *domain, const char *selector,
+    char *out, size_t size)
+{
+	size_t n = 0, len;
+	const char *add;
+
+	for (; *pattern != '\0'; pattern++) {
+		char one[2] = { *pattern, '\0' };
+
+		add = one;
+		if (*pattern == '%') {
+			pattern++;
+			if (*pattern == 'd')
+				add = domain;
+			else if (*pattern == 's')
+				add = selector;
+			else if (*pattern != '%')
+				return -1;
+		}
+		len = strlen(add);
+		if (n + len >= size)
+			return -1;
+		memcpy(out + n, add, len);
+		n += len;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * Fill req from a section. domain is the signing domain: the section's
+ * own name, or the From domain for a [dkim "*"] section, whose key is a
+ * pattern.
+ */
 static int
 request_from_section(const struct kmta_conf *conf,
     const struct kmta_conf_section *sec, const struct sign_options *o,
-    struct dkim_request *req, struct kmta_err *err)
+    const char *domain, struct dkim_request *req, struct kmta_err *err)
 {
 	const char *algo = kmta_conf_str_in(sec, "algo", NULL);
 	const char *canon = kmta_conf_str_in(sec, "canonicalization",
 	    "relaxed/relaxed");
 	const char *key = kmta_conf_str_in(sec, "key", NULL);
+	char expanded[1024];
 
 	memset(req, 0, sizeof(*req));
-	req->domain = sec->name;
+	req->domain = domain;
 	req->selector = kmta_conf_str_in(sec, "selector", NULL);
 	if (req->selector == NULL)
 		return section_error(conf, sec, "selector missing", err);
 	if (key == NULL)
 		return section_error(conf, sec, "key missing", err);
+	if (strcmp(sec->name, "*") == 0) {
+		if (expand_pattern(key, domain, req->selector, expanded,
+		    sizeof(expanded)) == -1)
+			return section_error(conf, sec, "invalid key pattern: "
+			    "use %d for the domain, %s for the selector, %% "
+			    "for a percent sign", err);
+		key = expanded;
+	}
 	if (algo != NULL)
 		dkim_algo_parse(algo, &req->algo);
 	sign_parse_canon(canon, &req->header_canon, &req->body_canon);
@@ -164,25 +212,73 @@ request_from_section(const struct kmta_conf *conf,
 	return load_key(conf, key, req, err);
 }
 
+/* Add the signature of one section to job. */
+static int
+add_section(const struct kmta_conf *conf, const struct kmta_conf_section *sec,
+    const struct sign_options *o, const char *domain, struct sign_job *job,
+    struct kmta_err *err)
+{
+	if (job->count == SIGN_MAX_SIGNATURES)
+		return section_error(conf, sec, "too many signatures for one "
+		    "message", err);
+	job->count++;
+	return request_from_section(conf, sec, o, domain,
+	    &job->req[job->count - 1], err);
+}
+
+/*
+ * Add the [dkim "*"] signatures for a domain without a section. A key
+ * missing from its usual place means the domain is not set up for
+ * signing, which is logged and not an error.
+ */
+static int
+add_default_sections(const struct kmta_conf *conf,
+    const struct sign_options *o, struct sign_job *job, struct kmta_err *err)
+{
+	const struct kmta_conf_section *sec = NULL;
+
+	while ((sec = kmta_conf_next(conf, "dkim", sec)) != NULL) {
+		if (strcmp(sec->name, "*") != 0)
+			continue;
+		if (add_section(conf, sec, o, job->domain, job, err) == 0)
+			continue;
+		if (err->code != EX_NOINPUT)
+			return -1;
+		kmta_info("no key for %s in its usual place: %s", job->domain,
+		    err->msg);
+		EVP_PKEY_free(job->req[--job->count].key);
+	}
+	return 0;
+}
+
 int
 sign_job_build(const struct kmta_conf *conf, const struct sign_options *o,
     const char *from_domain, struct sign_job *job, struct kmta_err *err)
 {
 	const struct kmta_conf_section *sec = NULL;
+	const char *apply;
+	size_t own;
 
 	memset(job, 0, sizeof(*job));
+	snprintf(job->domain, sizeof(job->domain), "%s", from_domain);
 	if (o->domain != NULL)
 		return request_from_options(conf, o, job, err);
 
+	while ((sec = kmta_conf_next(conf, "dkim", sec)) != NULL)
+		if (strcasecmp(sec->name, from_domain) == 0 &&
+		    add_section(conf, sec, o, sec->name, job, err) == -1)
+			return -1;
+	own = job->count;
+	if (own == 0 && add_default_sections(conf, o, job, err) == -1)
+		return -1;
+
+	/* Sections with apply= sign for every From domain (an ESP's). */
 	while ((sec = kmta_conf_next(conf, "dkim", sec)) != NULL) {
-		if (sec->name == NULL || strcasecmp(sec->name, from_domain))
+		apply = kmta_conf_str_in(sec, "apply", NULL);
+		if (apply == NULL || strcasecmp(sec->name, from_domain) == 0 ||
+		    (own > 0 && strcmp(apply, "OnlyIfMissingDomainBlock") == 0))
 			continue;
-		if (job->count == SIGN_MAX_SIGNATURES)
-			return section_error(conf, sec,
-			    "too many signatures for one domain", err);
-		job->count++;
-		if (request_from_section(conf, sec, o,
-		    &job->req[job->count - 1], err) == -1)
+		if (add_section(conf, sec, o, sec->name, job, err) == -1)
 			return -1;
 	}
 	return 0;

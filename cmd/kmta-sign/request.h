@@ -32,15 +32,20 @@ struct sign_options {
 struct sign_job {
 	struct dkim_request req[SIGN_MAX_SIGNATURES];
 	size_t count;
+	char domain[256];	/* the From domain, d= of [dkim "*"] */
 };
 
 void sign_options_init(struct sign_options *o);
 
 /*
  * Fill job with the signatures for a message whose From domain is
- * from_domain, loading each key through its key source. A job with count
- * 0 means no section matches. Errors: EX_USAGE for bad options,
- * EX_CONFIG for bad sections or keys, and keysource_load()'s codes.
+ * from_domain, loading each key through its key source: one per
+ * [dkim "DOMAIN"] section; without one, one per [dkim "*"] section whose
+ * key pattern names an existing key; and one per section with apply=
+ * (Always, or OnlyIfMissingDomainBlock when the domain has no section of
+ * its own). A job with count 0 means nothing applies. Errors: EX_USAGE
+ * for bad options, EX_CONFIG for bad sections or keys, and
+ * keysource_load()'s codes.
  */
 int sign_job_build(const struct kmta_conf *conf,
     const struct sign_options *o, const char *from_domain,

@@ -1,0 +1,116 @@
+#!/usr/bin/perl
+# kmta-sign configuration: [dkim "*"] key patterns for domains without a
+# section, and apply= signatures for an ESP domain, Always or
+# OnlyIfMissingDomainBlock.
+use strict;
+use warnings;
+use File::Path qw(make_path);
+use File::Temp qw(tempdir);
+use Test::More;
+
+my $bin = $ENV{KMTA_BIN} // 'build/bin';
+my $sign = "$bin/kmta-sign";
+plan skip_all => "$sign not built" unless -x $sign;
+
+my $dir = tempdir(CLEANUP => 1);
+$ENV{KMTA_CONF} = '/dev/null';
+
+sub write_file {
+	my ($path, $data) = @_;
+	open(my $fh, '>', $path) or die "$path: $!";
+	print $fh $data;
+	close($fh) or die "$path: $!";
+}
+
+sub read_file {
+	my ($path) = @_;
+	open(my $fh, '<', $path) or die "$path: $!";
+	local $/;
+	return scalar <$fh>;
+}
+
+# Keys: default-place keys for a.example and c.example, an own-section key
+# for own.example, and keys for two ESP domains.
+my $keys = '';
+sub genkey {
+	my ($domain, $sel, $path) = @_;
+	my $zone = `$sign genkey -a ed25519 -d $domain -s $sel -o $path 2>/dev/null`;
+	my ($name) = $zone =~ /^(\S+)\. IN TXT/;
+	$keys .= "$name " . join('', $zone =~ /"([^"]*)"/g) . "\n";
+}
+for my $d ('a.example', 'c.example') {
+	make_path("$dir/keys/$d");
+	genkey($d, 'sel1', "$dir/keys/$d/sel1.pem");
+}
+genkey('own.example', 'mine', "$dir/own.pem");
+genkey('esp.example.net', 'esp', "$dir/esp.pem");
+genkey('fallback.example.net', 'fb', "$dir/fallback.pem");
+write_file("$dir/keys.txt", $keys);
+
+write_file("$dir/kmta.conf", <<"CONF");
+[dkim "*"]
+selector = sel1
+key = $dir/keys/%d/%s.pem
+
+[dkim "own.example"]
+selector = mine
+key = $dir/own.pem
+
+[dkim "esp.example.net"]
+selector = esp
+key = $dir/esp.pem
+apply = Always
+
+[dkim "fallback.example.net"]
+selector = fb
+key = $dir/fallback.pem
+apply = OnlyIfMissingDomainBlock
+CONF
+
+# Sign mail from domain; return exit code, the d=/s= pairs, stderr.
+sub sign_from {
+	my ($domain, $conf) = @_;
+	write_file("$dir/msg", "From: user\@$domain\nTo: r\@example.org\n"
+	    . "Subject: config\n\nbody\n");
+	system("$sign -c $conf < $dir/msg > $dir/out 2> $dir/err");
+	my $rc = $? >> 8;
+	my $out = read_file("$dir/out");
+	(my $unfolded = $out) =~ s/\r?\n[ \t]+/ /g;
+	my @pairs;
+	while ($unfolded =~ /^DKIM-Signature: .*? d=([^;]+); s=([^;]+);/mg) {
+		push @pairs, "$1/$2";
+	}
+	return ($rc, join(' ', sort @pairs), read_file("$dir/err"));
+}
+
+my @cases = (
+	['key in the usual place', 'a.example',
+	    'a.example/sel1 esp.example.net/esp fallback.example.net/fb'],
+	['own section', 'own.example', 'esp.example.net/esp own.example/mine'],
+	['no key in the usual place', 'b.example',
+	    'esp.example.net/esp fallback.example.net/fb'],
+);
+for my $c (@cases) {
+	my ($name, $domain, $want) = @$c;
+	my ($rc, $pairs, $err) = sign_from($domain, "$dir/kmta.conf");
+	is($rc, 0, "$name: exit 0") or diag($err);
+	is($pairs, $want, "$name: signatures $want");
+	my $verdict = `$sign verify --keys $dir/keys.txt < $dir/out`;
+	my @fail = $verdict =~ /^dkim=(?!pass)/mg;
+	is(scalar @fail, 0, "$name: every signature verifies") or diag($verdict);
+	like($err, qr/no key for b\.example in its usual place/,
+	    "$name: missing key logged") if $domain eq 'b.example';
+}
+
+write_file("$dir/bad.conf", "[dkim \"*\"]\nselector = s\nkey = $dir/%x.pem\n");
+my ($rc, $pairs, $err) = sign_from('a.example', "$dir/bad.conf");
+is($rc, 78, 'invalid key pattern: exit 78');
+like($err, qr/invalid key pattern/, 'invalid key pattern: message');
+
+write_file("$dir/apply.conf", "[dkim \"x.example\"]\nselector = s\n"
+    . "key = $dir/esp.pem\napply = Sometimes\n");
+($rc, $pairs, $err) = sign_from('a.example', "$dir/apply.conf");
+is($rc, 78, 'unknown apply value: exit 78');
+like($err, qr/apply/, 'unknown apply value: message names the key');
+
+done_testing();
