@@ -8,6 +8,7 @@
 #include "add.h"
 #include "buf.h"
 #include "headers.h"
+#include "sign.h"
 
 static int
 read_all(int fd, struct kmta_buf *b, struct kmta_err *err)
@@ -135,8 +136,11 @@ add_message(struct queue *q, const struct add_request *req, int fd,
 		goto out;
 	}
 
+	/* Recipients first: -t removes Bcc, which must not be signed. */
 	if (fill_sender(env, req, &b, err) == -1 ||
 	    fill_recipients(env, req, &b, err) == -1)
+		goto out;
+	if (req->sign && sign_message(q, req->conf_path, &b, err) == -1)
 		goto out;
 	env->arrival = queue_now();
 	rc = store_message(q, env, b.data, b.len, err);

@@ -13,6 +13,8 @@ struct add_request {
 	size_t nrcpts;
 	bool from_headers;	/* -t: also To, Cc and Bcc; drop Bcc */
 	bool dot_ends_input;	/* sendmail without -i: a "." line ends it */
+	bool sign;		/* [queue] sign: run kmta-sign before storing */
+	const char *conf_path;	/* for kmta-sign -c, or NULL */
 };
 
 /*

@@ -73,6 +73,8 @@ cmd_add(struct setup *s, int argc, char **argv)
 	s->create = true;
 	if ((rc = commands_open(s, &conf, &q)) != 0)
 		return rc;
+	req.sign = kmta_conf_bool(conf, "queue", "sign", false);
+	req.conf_path = s->conf_path;
 	rc = add_message(&q, &req, STDIN_FILENO, &env, &err);
 	if (rc == 0) {
 		printf("%s\n", env.id);

@@ -14,10 +14,10 @@
 #include "log.h"
 
 const char *
-deliver_program(void)
+queue_program(const char *name, const char *env_var, char *path,
+    size_t pathlen)
 {
-	static char beside[PATH_MAX];
-	const char *env = getenv("KMTA_SEND");
+	const char *env = getenv(env_var);
 	char self[PATH_MAX], *slash;
 	ssize_t n;
 
@@ -29,12 +29,12 @@ deliver_program(void)
 		slash = strrchr(self, '/');
 		if (slash != NULL) {
 			*slash = '\0';
-			snprintf(beside, sizeof(beside), "%s/kmta-send", self);
-			if (access(beside, X_OK) == 0)
-				return beside;
+			snprintf(path, pathlen, "%s/%s", self, name);
+			if (access(path, X_OK) == 0)
+				return path;
 		}
 	}
-	return "kmta-send";
+	return name;
 }
 
 static bool
@@ -151,11 +151,12 @@ static int
 run_kmta_send(int list_fd, const char *conf_path, struct deliver_item *items,
     size_t n, time_t now, struct kmta_err *err)
 {
-	char *argv[5];
+	char *argv[5], program[PATH_MAX];
 	int out[2], argc = 0;
 	pid_t pid;
 
-	argv[argc++] = (char *)deliver_program();
+	argv[argc++] = (char *)queue_program("kmta-send", "KMTA_SEND",
+	    program, sizeof(program));
 	if (conf_path != NULL) {
 		argv[argc++] = "-c";
 		argv[argc++] = (char *)conf_path;

@@ -45,10 +45,12 @@ struct deliver_item {
 int send_result_parse(const char *line, struct send_result *res);
 
 /*
- * The kmta-send program to run: $KMTA_SEND, else the kmta-send next to
- * this program's executable, else "kmta-send" looked up in PATH.
+ * The program name to run (kmta-send, kmta-sign): $env_var, else the one
+ * next to this program's executable (written into path), else name
+ * itself, for execvp(3) to look up in PATH.
  */
-const char *deliver_program(void);
+const char *queue_program(const char *name, const char *env_var, char *path,
+    size_t pathlen);
 
 /*
  * Deliver the pending recipients of items[0..n) through kmta-send

@@ -124,6 +124,8 @@ sendmail_add(struct setup *s, struct sendmail_options *o)
 	s->create = true;
 	if ((rc = commands_open(s, &conf, &q)) != 0)
 		return rc;
+	o->req.sign = kmta_conf_bool(conf, "queue", "sign", false);
+	o->req.conf_path = s->conf_path;
 	rc = add_message(&q, &o->req, STDIN_FILENO, &env, &err);
 	if (rc == 0) {
 		kmta_info("queue_id=%s from=<%s> size=%zu nrcpt=%zu queued "

@@ -1,0 +1,101 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "deliver.h"
+#include "fsio.h"
+#include "sign.h"
+
+/* Read fd to its end into out. */
+static int
+read_output(int fd, struct kmta_buf *out)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || kmta_buf_append(out, chunk, (size_t)n) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+exit_status(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return EX_OSERR;
+	if (WIFSIGNALED(status))
+		return EX_SOFTWARE;
+	return WEXITSTATUS(status);
+}
+
+/* The message goes to kmta-sign through an unnamed file in tmp/, so that
+ * a large message cannot block both ends of a pair of pipes. */
+int
+sign_message(struct queue *q, const char *conf_path, struct kmta_buf *msg,
+    struct kmta_err *err)
+{
+	char program[PATH_MAX], *argv[4];
+	struct kmta_buf signed_msg = { 0 };
+	int in_fd, out[2], argc = 0, status, read_rc;
+	pid_t pid;
+
+	argv[argc++] = (char *)queue_program("kmta-sign", "KMTA_SIGN",
+	    program, sizeof(program));
+	if (conf_path != NULL) {
+		argv[argc++] = "-c";
+		argv[argc++] = (char *)conf_path;
+	}
+	argv[argc] = NULL;
+
+	in_fd = openat(q->dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (in_fd == -1 || kmta_write_all(in_fd, msg->data, msg->len,
+	    "message for kmta-sign", err) == -1 ||
+	    lseek(in_fd, 0, SEEK_SET) == -1 || pipe2(out, O_CLOEXEC) == -1) {
+		if (in_fd != -1)
+			close(in_fd);
+		return kmta_err_set(err, kmta_errno_code(errno),
+		    "sign: temporary file in %s/tmp: %s", q->path,
+		    strerror(errno));
+	}
+
+	pid = fork();
+	if (pid == 0) {
+		if (dup2(in_fd, STDIN_FILENO) == -1 ||
+		    dup2(out[1], STDOUT_FILENO) == -1)
+			_exit(EX_OSERR);
+		execvp(argv[0], argv);
+		fprintf(stderr, "kmta-queue: run %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(EX_UNAVAILABLE);
+	}
+	close(out[1]);
+	close(in_fd);
+	if (pid == -1) {
+		close(out[0]);
+		return kmta_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
+	}
+	read_rc = read_output(out[0], &signed_msg);
+	close(out[0]);
+	status = exit_status(pid);
+
+	if (status != 0 || read_rc == -1 || signed_msg.len == 0) {
+		kmta_buf_free(&signed_msg);
+		return kmta_err_set(err, status != 0 ? status : EX_TEMPFAIL,
+		    "sign: %s exited with status %d; the message was not "
+		    "queued", argv[0], status);
+	}
+	kmta_buf_free(msg);
+	*msg = signed_msg;
+	return 0;
+}
