@@ -39,6 +39,7 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "queue", "user", KMTA_CONF_STRING, NULL, NULL },
 	{ "queue", "delay_warning", KMTA_CONF_DURATION, NULL, NULL },
 	{ "queue", "sign", KMTA_CONF_BOOL, NULL, NULL },
+	{ "queue", "local_domain", KMTA_CONF_STRING, NULL, NULL },
 
 	{ "send", "helo_name", KMTA_CONF_STRING, NULL, NULL },
 	{ "send", "connect_timeout", KMTA_CONF_DURATION, NULL, NULL },

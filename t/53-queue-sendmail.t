@@ -79,6 +79,22 @@ is "mailx: -r sets the sender" "$(envelope_field "$id" sender)" \
     user@example.com
 is "mailx: recipient after --" "$(rcpts_of "$id")" "friend@example.net "
 
+# cron with MAILTO unset mails the bare user name: [queue] local_domain
+# qualifies it, and the default sender too.
+write_conf "local_domain = host.example"
+message cronroot | env -u LOGNAME "$T/bin/sendmail" -FCronDaemon -i \
+    -B8BITMIME -oem root 2>/dev/null
+is "bare recipient with local_domain: exit 0" "$?" 0
+id=$(last_id)
+is "bare recipient qualified" "$(rcpts_of "$id")" "root@host.example "
+is "default sender is the calling user at local_domain" \
+    "$(envelope_field "$id" sender)" "$(id -un)@host.example"
+message addbare | kq add -f app rcpt 2>/dev/null >/dev/null
+id=$(last_id)
+is "add qualifies bare names too" "$(rcpts_of "$id") $(envelope_field \
+    "$id" sender)" "rcpt@host.example  app@host.example"
+write_conf
+
 # Listing and errors.
 "$T/bin/mailq" >"$T/mailq" 2>/dev/null
 is "mailq exits 0" "$?" 0

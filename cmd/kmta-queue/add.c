@@ -61,14 +61,26 @@ add_strip_brackets(char *addr)
 	}
 }
 
+/* Append "@local_domain" to a bare name such as "root", when configured. */
+static void
+qualify(char *addr, size_t len, const char *local_domain)
+{
+	size_t n = strlen(addr);
+
+	if (local_domain != NULL && n > 0 && strchr(addr, '@') == NULL)
+		snprintf(addr + n, len - n, "@%s", local_domain);
+}
+
 static int
-add_rcpt_once(struct envelope *env, const char *given, struct kmta_err *err)
+add_rcpt_once(struct envelope *env, const char *given,
+    const char *local_domain, struct kmta_err *err)
 {
 	char addr[QUEUE_ADDR_MAX];
 	size_t i;
 
 	snprintf(addr, sizeof(addr), "%s", given);
 	add_strip_brackets(addr);
+	qualify(addr, sizeof(addr), local_domain);
 	if (address_check(addr, false, err) == -1)
 		return kmta_err_wrap(err, "recipient");
 	for (i = 0; i < env->nrcpts; i++)
@@ -90,6 +102,7 @@ fill_sender(struct envelope *env, const struct add_request *req,
 		return kmta_err_set(err, EX_USAGE,
 		    "no sender: give -f SENDER (or a From field)");
 	add_strip_brackets(env->sender);
+	qualify(env->sender, sizeof(env->sender), req->local_domain);
 	if (address_check(env->sender, true, err) == -1)
 		return kmta_err_wrap(err, "sender");
 	return 0;
@@ -104,11 +117,12 @@ fill_recipients(struct envelope *env, const struct add_request *req,
 	int rc = 0;
 
 	for (i = 0; i < req->nrcpts && rc == 0; i++)
-		rc = add_rcpt_once(env, req->rcpts[i], err);
+		rc = add_rcpt_once(env, req->rcpts[i], req->local_domain, err);
 	if (rc == 0 && req->from_headers) {
 		rc = headers_recipients(b->data, &b->len, &from_headers, err);
 		for (i = 0; i < from_headers.n && rc == 0; i++)
-			rc = add_rcpt_once(env, from_headers.addrs[i], err);
+			rc = add_rcpt_once(env, from_headers.addrs[i],
+			    req->local_domain, err);
 		headers_rcpts_free(&from_headers);
 	}
 	if (rc == 0 && env->nrcpts == 0)

@@ -15,6 +15,7 @@ struct add_request {
 	bool dot_ends_input;	/* sendmail without -i: a "." line ends it */
 	bool sign;		/* [queue] sign: run kmta-sign before storing */
 	const char *conf_path;	/* for kmta-sign -c, or NULL */
+	const char *local_domain; /* appended to a bare name, or NULL */
 };
 
 /*

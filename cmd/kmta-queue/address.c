@@ -31,8 +31,8 @@ address_check(const char *addr, bool allow_null, struct kmta_err *err)
 	if (addr[0] == '-')
 		return kmta_err_set(err, EX_DATAERR,
 		    "invalid address (starts with '-'): %s", addr);
-	/* NOTE: a bare local name such as "root" (cron's default) is
-	 * rejected: there is no default domain to append yet. */
+	/* A bare name such as "root" gets [queue] local_domain before it
+	 * comes here; without that setting it is rejected. */
 	if (at == NULL || at == addr || at[1] == '\0')
 		return kmta_err_set(err, EX_DATAERR,
 		    "invalid address (expected local@domain): %s", addr);

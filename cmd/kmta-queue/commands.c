@@ -75,6 +75,7 @@ cmd_add(struct setup *s, int argc, char **argv)
 		return rc;
 	req.sign = kmta_conf_bool(conf, "queue", "sign", false);
 	req.conf_path = s->conf_path;
+	req.local_domain = kmta_conf_str(conf, "queue", "local_domain", NULL);
 	rc = add_message(&q, &req, STDIN_FILENO, &env, &err);
 	if (rc == 0) {
 		printf("%s\n", env.id);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "list.h"
+#include "log.h"
 
 static void
 print_text(FILE *out, const struct envelope *env)
@@ -103,8 +104,11 @@ list_queue(struct queue *q, FILE *out, bool json, struct kmta_err *err)
 		    "-Arrival Time-", "-Sender/Recipient-------");
 	for (i = 0; i < nids; i++) {
 		/* A message removed since the scan is simply not listed. */
-		if (store_load_envelope(q, ids[i], &env, err) == -1)
+		if (store_load_envelope(q, ids[i], &env, err) == -1) {
+			if (err->code != EX_NOINPUT)
+				kmta_warn("%s", err->msg);
 			continue;
+		}
 		if (json) {
 			fputs(shown ? ",\n" : "\n", out);
 			print_json(out, &env);

@@ -88,20 +88,32 @@ parse_flags(int argc, char **argv, struct sendmail_options *o)
 	return optind;
 }
 
-/*
- * The envelope sender when -f is not given: LOGNAME or the user's name,
- * at this host's name, as classic sendmail does.
- */
+/* The calling user's name: LOGNAME, else the name of the real uid. Read
+ * before kmta-queue leaves root for [queue] user. */
 static void
-default_sender(char *out, size_t outlen)
+calling_user(char *out, size_t outlen)
 {
 	const struct passwd *pw = getpwuid(getuid());
 	const char *name = getenv("LOGNAME");
-	char host[256];
 
 	if (name == NULL || *name == '\0')
 		name = pw != NULL ? pw->pw_name : "nobody";
-	if (gethostname(host, sizeof(host)) == -1)
+	snprintf(out, outlen, "%s", name);
+}
+
+/*
+ * The envelope sender when -f is not given: the calling user at
+ * [queue] local_domain if set, else at this host's name.
+ */
+static void
+default_sender(char *out, size_t outlen, const char *name,
+    const char *local_domain)
+{
+	char host[256];
+
+	if (local_domain != NULL)
+		snprintf(host, sizeof(host), "%s", local_domain);
+	else if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(out, outlen, "%s@%s", name, host);
@@ -114,18 +126,22 @@ sendmail_add(struct setup *s, struct sendmail_options *o)
 	struct kmta_conf *conf;
 	struct envelope env;
 	struct queue q;
-	char sender[QUEUE_ADDR_MAX];
+	char sender[QUEUE_ADDR_MAX], user[128];
 	int rc;
 
-	if (o->req.sender == NULL) {
-		default_sender(sender, sizeof(sender));
-		o->req.sender = sender;
-	}
+	calling_user(user, sizeof(user));
 	s->create = true;
 	if ((rc = commands_open(s, &conf, &q)) != 0)
 		return rc;
 	o->req.sign = kmta_conf_bool(conf, "queue", "sign", false);
 	o->req.conf_path = s->conf_path;
+	o->req.local_domain = kmta_conf_str(conf, "queue", "local_domain",
+	    NULL);
+	if (o->req.sender == NULL) {
+		default_sender(sender, sizeof(sender), user,
+		    o->req.local_domain);
+		o->req.sender = sender;
+	}
 	rc = add_message(&q, &o->req, STDIN_FILENO, &env, &err);
 	if (rc == 0) {
 		kmta_info("queue_id=%s from=<%s> size=%zu nrcpt=%zu queued "
