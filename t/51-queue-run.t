@@ -210,6 +210,20 @@ kq show ../etc 2>/dev/null
 is "show rejects a path as id: exit 64" "$?" 64
 kq list >"$T/list"
 is "empty queue listed" "$(cat "$T/list")" "Mail queue is empty"
+# An envelope that cannot be read: the run reports it once and moves the
+# message to corrupt/, and later runs go on without it.
+id=$(message corrupt | kq add -f app@example.com rcpt@example.net \
+    2>/dev/null)
+printf 'kmta-envelope 1\nid\t%s\n' "$id" >"$Q/env/$id"
+kq run 2>"$T/err"
+is "run with a cut envelope: exit 65" "$?" 65
+ok "cut envelope reported with its id" \
+    grep -q "queue_id=$id moved to corrupt/: .*envelope incomplete" "$T/err"
+ok "cut envelope moved aside" test -f "$Q/corrupt/$id.env"
+ok "its message moved aside" test -f "$Q/corrupt/$id.msg"
+kq run 2>/dev/null
+is "next run no longer fails" "$?" 0
+
 kq run --loop 0 2>/dev/null
 is "run --loop 0: exit 64" "$?" 64
 kq run -j 0 2>/dev/null

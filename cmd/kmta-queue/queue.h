@@ -106,6 +106,7 @@ int store_lock(struct queue *q, const char *id, bool wait, int *fd,
     struct kmta_err *err);
 int store_clean_stale(struct queue *q, long max_age, size_t *removed,
     struct kmta_err *err);
+int store_quarantine(struct queue *q, const char *id, struct kmta_err *err);
 
 /* address.c */
 int address_check(const char *addr, bool allow_null, struct kmta_err *err);

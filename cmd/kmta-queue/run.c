@@ -149,6 +149,18 @@ item_free(struct deliver_item *item)
 	item->lock_fd = -1;
 }
 
+/* Move a message with an unreadable envelope aside; err keeps the cause. */
+static void
+quarantine(struct queue *q, const char *id, struct kmta_err *err)
+{
+	struct kmta_err move_err = { 0 };
+
+	if (store_quarantine(q, id, &move_err) == -1)
+		kmta_error("queue_id=%s %s", id, move_err.msg);
+	else
+		kmta_err_wrap(err, "queue_id=%s moved to corrupt/", id);
+}
+
 /*
  * Lock message id and load its envelope under the lock, because another
  * runner may have delivered or rescheduled it since the directory scan.
@@ -168,6 +180,8 @@ take_message(struct queue *q, const char *id, const struct run_options *opt,
 		    0 : -1;
 	}
 	if (store_load_envelope(q, id, &item->env, err) == -1) {
+		if (err->code == EX_DATAERR)
+			quarantine(q, id, err);
 		close(item->lock_fd);
 		return err->code == EX_NOINPUT ? 0 : -1;
 	}

@@ -176,6 +176,31 @@ store_lock(struct queue *q, const char *id, bool wait, int *fd,
 	return 0;
 }
 
+/*
+ * Move a message whose envelope cannot be read to corrupt/ (as Postfix
+ * does), so that runs go on without it and an operator can inspect it:
+ * env/ID becomes corrupt/ID.env and msg/ID corrupt/ID.msg.
+ */
+int
+store_quarantine(struct queue *q, const char *id, struct kmta_err *err)
+{
+	char from[64], to[64];
+
+	if (kmta_mkdir_exist_ok(q->dirfd, "corrupt", 0700, err) == -1)
+		return kmta_err_wrap(err, "queue %s", q->path);
+	snprintf(from, sizeof(from), "msg/%s", id);
+	snprintf(to, sizeof(to), "corrupt/%s.msg", id);
+	if (renameat(q->dirfd, from, q->dirfd, to) == -1 && errno != ENOENT)
+		return kmta_err_set(err, kmta_errno_code(errno),
+		    "move %s to %s: %s", from, to, strerror(errno));
+	snprintf(from, sizeof(from), "env/%s", id);
+	snprintf(to, sizeof(to), "corrupt/%s.env", id);
+	if (renameat(q->dirfd, from, q->dirfd, to) == -1)
+		return kmta_err_set(err, kmta_errno_code(errno),
+		    "move %s to %s: %s", from, to, strerror(errno));
+	return kmta_fsync_dir(q->dirfd, "corrupt", err);
+}
+
 /* Whether file name in directory sub is older than cutoff. */
 static bool
 older_than(int dirfd, const char *sub, const char *name, time_t cutoff)
