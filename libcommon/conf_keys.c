@@ -82,6 +82,7 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "domain", "auth_allow_unverified", KMTA_CONF_BOOL, NULL, NULL },
 	{ "domain", "enable_dane", KMTA_CONF_BOOL, NULL, NULL },
 	{ "domain", "enable_mta_sts", KMTA_CONF_BOOL, NULL, NULL },
+	{ "domain", "max_connections", KMTA_CONF_UINT, NULL, NULL },
 
 	{ NULL, NULL, KMTA_CONF_STRING, NULL, NULL },
 };

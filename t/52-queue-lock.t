@@ -52,4 +52,51 @@ for n in 1 2 3 4 5 6; do
 done
 is "run -j 3: three runners reported" "$(grep -c 'run done' "$T/jobs")" 3
 is "run -j 3: queue empty" "$(ls "$Q/env" | wc -l)" 0
+
+# [domain] max_connections: runners share a domain's connection slots.
+# Batches hold 100 messages, so 250 messages make three batches for three
+# runners; a wrapper records how many kmta-send runs overlap.
+cat >"$T/overlap-send" <<EOF2
+#!/bin/sh
+count() {
+	(
+		flock 9
+		n=\$((\$(cat "$T/running") + \$1))
+		echo \$n >"$T/running"
+		[ \$n -gt \$(cat "$T/max") ] && echo \$n >"$T/max"
+	) 9>>"$T/counter.lock"
+}
+count 1
+sleep 1
+"$KMTA_TOP/t/lib/fake-kmta-send" "\$@"
+status=\$?
+count -1
+exit \$status
+EOF2
+chmod 755 "$T/overlap-send"
+for f in running max counter.lock; do
+	echo 0 >"$T/$f"
+	chmod 666 "$T/$f"
+done
+
+# overlap_with_limit [CONFIG LINE]: the max overlap of kmta-send runs for
+# 250 messages delivered by run -j 3.
+overlap_with_limit() {
+	write_conf
+	[ -n "$1" ] && printf '[domain "example.net"]\n%s\n' "$1" >>"$CONF"
+	echo 0 >"$T/max"
+	n=0
+	while [ $n -lt 250 ]; do
+		message "slot-$n" | kq add -f app@example.com rcpt@example.net \
+		    >/dev/null 2>&1
+		n=$((n + 1))
+	done
+	KMTA_SEND="$T/overlap-send" kq run -j 3 2>/dev/null
+	cat "$T/max"
+}
+ok "without a limit, kmta-send runs overlap" \
+    test "$(overlap_with_limit "")" -ge 2
+is "max_connections = 1: one kmta-send at a time" \
+    "$(overlap_with_limit "max_connections = 1")" 1
+is "limited runs still deliver everything" "$(ls "$Q/env" | wc -l)" 0
 done_testing

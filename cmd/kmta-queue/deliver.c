@@ -1,9 +1,11 @@
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -185,15 +187,57 @@ run_kmta_send(int list_fd, const char *conf_path, struct deliver_item *items,
 	return wait_status(pid);
 }
 
+/*
+ * Take one of the max_connections slots of a domain: flock(2) on
+ * lock/DOMAIN.N. Each kmta-send --batch is one connection at a time, so
+ * runners that hold a slot while kmta-send runs keep a domain within its
+ * limit. When every slot is taken, wait for one. Return the slot's fd,
+ * or -1 when there is no limit or no slot file could be opened.
+ */
+static int
+take_connection_slot(struct queue *q, const struct kmta_conf *conf,
+    const char *domain)
+{
+	long limit = kmta_conf_domain_num(conf, domain, "max_connections", 0);
+	char name[QUEUE_ADDR_MAX], path[QUEUE_ADDR_MAX + 32];
+	size_t i;
+	long slot;
+	int fd;
+
+	if (limit <= 0 || kmta_mkdir_exist_ok(q->dirfd, "lock", 0700,
+	    NULL) == -1)
+		return -1;
+	/* The domain comes from an address, so keep it to file-name bytes. */
+	for (i = 0; domain[i] != '\0' && i < sizeof(name) - 1; i++)
+		name[i] = (isalnum((unsigned char)domain[i]) ||
+		    domain[i] == '-' || domain[i] == '.') ?
+		    (char)tolower((unsigned char)domain[i]) : '_';
+	name[i] = '\0';
+
+	for (slot = 0; slot <= limit; slot++) {
+		/* The last round waits on one slot, chosen by pid. */
+		long n = slot < limit ? slot : (long)getpid() % limit;
+
+		snprintf(path, sizeof(path), "lock/%s.%ld", name, n);
+		fd = openat(q->dirfd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd == -1)
+			return -1;
+		if (flock(fd, slot < limit ? LOCK_EX | LOCK_NB : LOCK_EX) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
 /* The batch list goes through an unnamed file in tmp/, so that neither
  * side of a pipe can block the other while kmta-send reads its input. */
 static int
 deliver_domain(struct queue *q, struct deliver_item *items, size_t n,
-    const char *domain, const char *conf_path, time_t now,
-    struct kmta_err *err)
+    const char *domain, const char *conf_path,
+    const struct kmta_conf *conf, time_t now, struct kmta_err *err)
 {
 	struct kmta_buf list = { 0 };
-	int fd, status = -1;
+	int fd, slot_fd, status = -1;
 	size_t i;
 
 	if (batch_list(items, n, domain, &list) == -1) {
@@ -210,7 +254,10 @@ deliver_domain(struct queue *q, struct deliver_item *items, size_t n,
 		    "batch list in %s/tmp: %s", q->path, strerror(errno));
 	}
 	kmta_buf_free(&list);
+	slot_fd = take_connection_slot(q, conf, domain);
 	status = run_kmta_send(fd, conf_path, items, n, now, err);
+	if (slot_fd != -1)
+		close(slot_fd);
 	close(fd);
 	for (i = 0; i < n; i++)
 		items[i].status = status;
@@ -270,7 +317,8 @@ mark_domain(const struct deliver_item *items, size_t n, bool **done,
 
 int
 deliver_batch(struct queue *q, struct deliver_item *items, size_t n,
-    const char *conf_path, time_t now, struct kmta_err *err)
+    const char *conf_path, const struct kmta_conf *conf, time_t now,
+    struct kmta_err *err)
 {
 	char domain[QUEUE_ADDR_MAX];
 	const char *next;
@@ -291,7 +339,7 @@ deliver_batch(struct queue *q, struct deliver_item *items, size_t n,
 		snprintf(domain, sizeof(domain), "%s", next);
 		mark_domain(items, n, done, domain);
 		runs++;
-		if (deliver_domain(q, items, n, domain, conf_path, now,
+		if (deliver_domain(q, items, n, domain, conf_path, conf, now,
 		    err) == -1) {
 			kmta_error("deliver to %s: %s", domain, err->msg);
 			failed++;

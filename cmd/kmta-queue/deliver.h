@@ -11,8 +11,7 @@
 #include "queue.h"
 
 /* Messages a runner locks and hands over at a time.
- * NOTE: a fixed size, not measured; there is no per-domain connection
- * limit either, so -j N may open N connections to one domain. */
+ * NOTE: a fixed size, not measured. */
 #define DELIVER_BATCH_MAX 100
 
 enum send_outcome {
@@ -59,6 +58,7 @@ const char *queue_program(const char *name, const char *env_var, char *path,
  * deferred. Return -1 only when no kmta-send could be started at all.
  */
 int deliver_batch(struct queue *q, struct deliver_item *items, size_t n,
-    const char *conf_path, time_t now, struct kmta_err *err);
+    const char *conf_path, const struct kmta_conf *conf, time_t now,
+    struct kmta_err *err);
 
 #endif

@@ -244,7 +244,8 @@ deliver_items(struct queue *q, struct deliver_item *items, size_t n,
 	if (before == NULL || i < n)
 		rc = kmta_err_set(err, EX_OSERR, "out of memory");
 	else
-		rc = deliver_batch(q, items, n, opt->conf_path, now, err);
+		rc = deliver_batch(q, items, n, opt->conf_path, opt->conf, now,
+		    err);
 
 	for (i = 0; rc == 0 && i < n; i++) {
 		items[i].env.attempts++;

@@ -11,6 +11,7 @@
 
 struct run_options {
 	const char *conf_path;	/* passed on to kmta-send as -c */
+	const struct kmta_conf *conf;	/* for [domain] max_connections */
 	bool ignore_schedule;	/* flush: deliver deferred messages now */
 	int jobs;		/* parallel runners, at least 1 */
 };

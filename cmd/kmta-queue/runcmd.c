@@ -106,6 +106,7 @@ run_command(struct setup *s, int argc, char **argv, bool flush)
 	s->runner = true;
 	if ((rc = commands_open(s, &conf, &q)) != 0)
 		return rc;
+	opt.conf = conf;
 	if (interval > 0)
 		rc = run_loop(&q, &opt, interval);
 	else if (run_parallel(&q, &opt, &stats, &err) == -1)
