@@ -189,10 +189,11 @@ run_kmta_send(int list_fd, const char *conf_path, struct deliver_item *items,
 
 /*
  * Take one of the max_connections slots of a domain: flock(2) on
- * lock/DOMAIN.N. Each kmta-send --batch is one connection at a time, so
- * runners that hold a slot while kmta-send runs keep a domain within its
- * limit. When every slot is taken, wait for one. Return the slot's fd,
- * or -1 when there is no limit or no slot file could be opened.
+ * lock/DOMAIN.N, held while kmta-send runs. The limit counts concurrent
+ * kmta-send runs for the domain, which is the number of connections as
+ * long as kmta-send keeps one SMTP session open at a time. When every
+ * slot is taken, wait for one. Return the slot's fd, or -1 when there is
+ * no limit or no slot file could be opened.
  */
 static int
 take_connection_slot(struct queue *q, const struct kmta_conf *conf,

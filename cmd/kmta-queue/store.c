@@ -15,8 +15,8 @@
 
 /*
  * Store a new message: msg/ID first, env/ID last, each through tmp/ with
- * fsync and a directory fsync. Until env/ID exists no runner sees the
- * message, and on any failure both files are gone again.
+ * fsync and a directory fsync. Until env/ID exists no runner picks the
+ * message up, and on any failure both files are unlinked again.
  */
 int
 store_message(struct queue *q, struct envelope *env, const char *data,
