@@ -98,7 +98,7 @@ _kmta_sign()
 		    RequireKeyPublished' -- "$cur"))
 		return
 		;;
-	-d|--domain|-s|--selector|-i|--identity|--timestamp|--expire|--headers)
+	-d|--domain|-s|--selector|-i|--identity|--timestamp|--expire|--headers|--jobs)
 		return
 		;;
 	esac
@@ -106,7 +106,7 @@ _kmta_sign()
 	COMPREPLY=($(compgen -W '-d --domain -s --selector -a --algorithm
 	    -k --key -c --config -C --canonicalization -i --identity
 	    --timestamp --expire --headers --oversign --body-length
-	    --require-signature --batch --policy -h --help' -- "$cur"))
+	    --require-signature --batch --jobs --policy -h --help' -- "$cur"))
 	if [[ $cur != -* ]] && [[ " ${COMP_WORDS[*]} " == *" --batch "* ]]; then
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return

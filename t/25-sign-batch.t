@@ -101,6 +101,22 @@ SKIP: {
 	is(scalar @rsa, 1, 'RSA key file opened once for 10 messages');
 }
 
+# --jobs 2: two processes share the files; every file is signed once.
+my @shared;
+for my $i (1 .. 9) {
+	my $path = "$dir/mail/j$i.eml";
+	write_file($path, "From: j$i\@example.com\nSubject: jobs\n\nbody $i\n");
+	push @shared, $path;
+}
+$out = `$sign --batch --jobs 2 -c $dir/kmta.conf @shared 2>&1`;
+is($? >> 8, 0, '--jobs 2: exit 0') or diag($out);
+for my $path (@shared) {
+	my @sigs = read_file($path) =~ /^DKIM-Signature:/mg;
+	is(scalar @sigs, 1, ($path =~ s/.*\///r) . ': signed exactly once');
+}
+$out = `$sign --batch --jobs 0 -c $dir/kmta.conf @shared 2>&1`;
+is($? >> 8, 64, '--jobs 0: exit 64');
+
 # Relative names, in the current directory.
 write_file("$dir/mail/rel.eml", "From: a\@example.com\n\nbody\n");
 $out = `cd $dir/mail && $sign --batch -c $dir/kmta.conf rel.eml 2>&1`;

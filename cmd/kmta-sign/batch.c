@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -234,8 +235,8 @@ sign_file(struct job_cache *cache, const struct kmta_conf *conf,
 	return rc;
 }
 
-int
-batch_sign(const struct kmta_conf *conf, const struct sign_options *o,
+static int
+batch_sign_share(const struct kmta_conf *conf, const struct sign_options *o,
     int require, char **files, int nfiles)
 {
 	static struct job_cache cache;
@@ -262,5 +263,53 @@ batch_sign(const struct kmta_conf *conf, const struct sign_options *o,
 	if (failed > 0)
 		kmta_info("batch: %d of %d files not signed", failed, nfiles);
 	cache_free(&cache);
+	return status;
+}
+
+/*
+ * Split the files among jobs processes, file i going to process i % jobs,
+ * so each process loads its keys once and the cores share the signing.
+ */
+int
+batch_sign(const struct kmta_conf *conf, const struct sign_options *o,
+    int require, char **files, int nfiles, int jobs)
+{
+	char **share;
+	pid_t pids[BATCH_JOBS_MAX];
+	int w, i, n, status = 0, child, started = 0;
+
+	if (jobs <= 1 || nfiles < 2)
+		return batch_sign_share(conf, o, require, files, nfiles);
+	if (jobs > nfiles)
+		jobs = nfiles;
+	if ((share = calloc((size_t)nfiles, sizeof(*share))) == NULL) {
+		kmta_error("out of memory");
+		return EX_OSERR;
+	}
+	fflush(NULL);
+	for (w = 0; w < jobs; w++) {
+		for (n = 0, i = w; i < nfiles; i += jobs)
+			share[n++] = files[i];
+		if (w == jobs - 1)
+			break;
+		if ((pids[w] = fork()) == -1) {
+			kmta_error("fork: %s", strerror(errno));
+			status = EX_OSERR;
+			break;
+		}
+		if (pids[w] == 0)
+			_exit(batch_sign_share(conf, o, require, share, n));
+		started++;
+	}
+	if (status == 0)
+		status = batch_sign_share(conf, o, require, share, n);
+	for (w = 0; w < started; w++) {
+		while (waitpid(pids[w], &child, 0) == -1 && errno == EINTR)
+			;
+		if (status == 0)
+			status = WIFEXITED(child) ? WEXITSTATUS(child) :
+			    EX_SOFTWARE;
+	}
+	free(share);
 	return status;
 }

@@ -8,14 +8,17 @@
 #include "conf.h"
 #include "request.h"
 
+#define BATCH_JOBS_MAX 64
+
 /*
  * Sign each file in place: the signed message is written to a temporary
  * file in the same directory, synced and renamed over the original, so a
  * reader sees the old or the new message, never a mix. A file that cannot
- * be signed is left unchanged and reported; the others go on. Returns 0,
- * or the exit status of the first failure.
+ * be signed is left unchanged and reported; the others go on. With jobs
+ * above 1 that many processes share the files. Returns 0, or the exit
+ * status of the first failure.
  */
 int batch_sign(const struct kmta_conf *conf, const struct sign_options *o,
-    int require, char **files, int nfiles);
+    int require, char **files, int nfiles, int jobs);
 
 #endif

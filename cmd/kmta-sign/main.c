@@ -29,6 +29,7 @@ enum {
 	OPT_REQUIRE,
 	OPT_BATCH,
 	OPT_POLICY,
+	OPT_JOBS,
 };
 
 static const struct option long_options[] = {
@@ -47,6 +48,7 @@ static const struct option long_options[] = {
 	{ "require-signature", no_argument, NULL, OPT_REQUIRE },
 	{ "batch", no_argument, NULL, OPT_BATCH },
 	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -89,6 +91,8 @@ usage(FILE *f)
 "                             domain, instead of passing the message on\n"
 "      --batch                sign the FILEs in place, atomically, in one\n"
 "                             process that loads each key once\n"
+"      --jobs N               with --batch, share the FILEs among N\n"
+"                             processes (default 1)\n"
 "      --policy POLICY        Always (default), IfKeyPublished (sign only\n"
 "                             when the selector's DNS record matches the\n"
 "                             key) or RequireKeyPublished (else exit 75)\n"
@@ -108,7 +112,7 @@ parse_number(const char *opt, const char *s, long *out)
 /* Parse the command line; returns 0, or an exit status. */
 static int
 parse_options(int argc, char **argv, struct sign_options *o,
-    const char **config, int *require, int *batch)
+    const char **config, int *require, int *batch, int *jobs)
 {
 	enum sign_policy policy;
 	long n;
@@ -129,6 +133,15 @@ parse_options(int argc, char **argv, struct sign_options *o,
 		case OPT_BODY_LENGTH: o->body_length = 1; break;
 		case OPT_REQUIRE: *require = 1; break;
 		case OPT_BATCH: *batch = 1; break;
+		case OPT_JOBS:
+			if (parse_number("--jobs", optarg, &n) == -1 || n < 1 ||
+			    n > BATCH_JOBS_MAX) {
+				kmta_error("invalid --jobs \"%s\": expected 1 to "
+				    "%d", optarg, BATCH_JOBS_MAX);
+				return EX_USAGE;
+			}
+			*jobs = (int)n;
+			break;
 		case OPT_POLICY:
 			if (sign_parse_policy(optarg, &policy) == -1) {
 				kmta_error("unknown policy \"%s\": expected "
@@ -178,7 +191,7 @@ main(int argc, char **argv)
 	struct kmta_conf *conf = NULL;
 	struct kmta_err err = { 0 };
 	const char *config = NULL;
-	int require = 0, batch = 0, rc;
+	int require = 0, batch = 0, jobs = 1, rc;
 
 	kmta_log_init("kmta-sign");
 	/* Skipping openssl.cnf keeps start-up short for one process per
@@ -194,8 +207,8 @@ main(int argc, char **argv)
 		return testkey_main(argc - 1, argv + 1);
 
 	sign_options_init(&o);
-	if ((rc = parse_options(argc, argv, &o, &config, &require,
-	    &batch)) != 0)
+	if ((rc = parse_options(argc, argv, &o, &config, &require, &batch,
+	    &jobs)) != 0)
 		return rc;
 	if (kmta_conf_load(config, &conf, &err) == -1) {
 		kmta_error("%s", err.msg);
@@ -203,7 +216,8 @@ main(int argc, char **argv)
 	}
 
 	if (batch)
-		rc = batch_sign(conf, &o, require, argv + optind, argc - optind);
+		rc = batch_sign(conf, &o, require, argv + optind, argc - optind,
+		    jobs);
 	else if (stream_sign(conf, &o, require, STDIN_FILENO, STDOUT_FILENO,
 	    &err) == -1) {
 		kmta_error("%s", err.msg);
