@@ -102,7 +102,7 @@ is($? >> 8, 64, 'testkey without -k: exit 64');
 # Errors.
 my @errors = (
 	['existing key file', "-a rsa -d example.com -s g2 -o $dir/g2.pem", 73,
-	    qr/key file \Q$dir\E\/g2\.pem exists/],
+	    qr{key source \Q$dir\E/g2\.pem holds a key already}],
 	['RSA under 1024 bits', "-a rsa -b 512 -d example.com -s x", 64,
 	    qr/invalid -b 512/],
 	['unknown algorithm', "-a dsa -d example.com -s x", 64,

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
@@ -93,15 +92,35 @@ generate(enum dkim_algo algo, long bits)
 	return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
 }
 
-/* Write key as PKCS#8 PEM to the key source; a file must not exist yet. */
+/*
+ * Fail unless output names nothing yet: a key in use must never be
+ * replaced by accident, in a file or in Vault.
+ */
+static int
+check_absent(const struct kmta_conf *conf, const char *output,
+    struct kmta_err *err)
+{
+	struct kmta_secret old;
+
+	if (keysource_load(conf, output, &old, err) == 0) {
+		kmta_secret_free(&old);
+		return kmta_err_set(err, EX_CANTCREAT, "key source %s holds a "
+		    "key already; remove it or choose another -o", output);
+	}
+	/* NOTE: a Vault secret without the field is EX_CONFIG in vault.c,
+	 * told apart from other config errors only by its message. */
+	if (err->code != EX_NOINPUT && strstr(err->msg, ": no field \"") == NULL)
+		return -1;
+	memset(err, 0, sizeof(*err));
+	return 0;
+}
+
+/* Write key as PKCS#8 PEM to the key source, which must be empty. */
 static int
 store_key(const struct kmta_conf *conf, const char *output, EVP_PKEY *key,
     struct kmta_err *err)
 {
 	BIO *bio = BIO_new(BIO_s_secmem());
-	const char *path = strncmp(output, "file:", 5) == 0 ? output + 5 :
-	    output;
-	struct stat st;
 	char *pem;
 	long len;
 	int rc;
@@ -111,10 +130,9 @@ store_key(const struct kmta_conf *conf, const char *output, EVP_PKEY *key,
 		BIO_free(bio);
 		return kmta_err_set(err, EX_SOFTWARE, "encode private key");
 	}
-	if (keysource_kind(output) == KEYSOURCE_FILE && stat(path, &st) == 0) {
+	if (check_absent(conf, output, err) == -1) {
 		BIO_free(bio);
-		return kmta_err_set(err, EX_CANTCREAT, "key file %s exists; "
-		    "remove it or choose another -o", path);
+		return -1;
 	}
 	len = BIO_get_mem_data(bio, &pem);
 	rc = keysource_store(conf, output, (unsigned char *)pem, (size_t)len,
