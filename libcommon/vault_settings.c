@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "log.h"
 #include "vault.h"
 #include "vault_int.h"
@@ -87,25 +89,40 @@ host_is_loopback(const char *host)
 	return false;
 }
 
-/* Copy the host of "scheme://host[:port][/...]" (brackets removed). */
-static void
+/*
+ * Copy the host of url (brackets removed) as curl parses it, so that a
+ * user name such as the "127.0.0.1" in http://127.0.0.1@host/ is never
+ * taken for the host that the request goes to. Returns -1 when curl
+ * rejects the URL or the host does not fit.
+ */
+static int
 url_host(const char *url, char *host, size_t len)
 {
-	const char *p = strstr(url, "://"), *end;
+	CURLU *u = curl_url();
+	char *h = NULL;
+	const char *p;
+	size_t n;
+	int rc = -1;
 
-	p = p != NULL ? p + 3 : url;
-	if (*p == '[') {
-		p++;
-		end = strchr(p, ']');
-	} else {
-		end = p + strcspn(p, ":/?#");
+	if (u == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+		p = h;
+		n = strlen(h);
+		if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+			p++;
+			n -= 2;
+		}
+		if (n < len) {
+			memcpy(host, p, n);
+			host[n] = '\0';
+			rc = 0;
+		}
 	}
-	if (end == NULL || (size_t)(end - p) >= len) {
-		host[0] = '\0';
-		return;
-	}
-	memcpy(host, p, (size_t)(end - p));
-	host[end - p] = '\0';
+	curl_free(h);
+	curl_url_cleanup(u);
+	return rc;
 }
 
 /*
@@ -127,7 +144,9 @@ check_address(struct vault_client *c, struct kmta_err *err)
 		    "expected an https:// URL", c->address);
 
 	c->http.allow_http = true;
-	url_host(c->address, host, sizeof(host));
+	if (url_host(c->address, host, sizeof(host)) == -1)
+		return kmta_err_set(err, EX_CONFIG, "Vault address %s: "
+		    "invalid URL", c->address);
 	if (host_is_loopback(host))
 		return 0;
 	if (!kmta_conf_bool(c->conf, "vault", "allow_insecure_http", false))

@@ -95,11 +95,49 @@ test_store(void)
 	rmdir(dir);
 }
 
+/* Vault addresses whose http:// host only looks like loopback. */
+static void
+test_insecure_address(void)
+{
+	static const char *const rejected[] = {
+		"http://127.0.0.1:8200@vault.example.com:8200",
+		"http://127.0.0.1@vault.example.com",
+		"http://[::1]@vault.example.com",
+		"http://localhost:8200@vault.example.com/",
+	};
+	static const char *const accepted[] = {
+		"http://127.0.0.1:8200",
+		"http://127.0.0.2/",
+		"http://[::1]:8200",
+		"http://localhost:8200/",
+	};
+	struct vault_client *c;
+	struct kmta_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(rejected) / sizeof(rejected[0]); i++) {
+		setenv("VAULT_ADDR", rejected[i], 1);
+		memset(&err, 0, sizeof(err));
+		ok(vault_client_get(NULL, &c, &err) == -1,
+		    "http address %s rejected", rejected[i]);
+		ok(err.code == EX_CONFIG, "%s is EX_CONFIG", rejected[i]);
+		vault_client_free();
+	}
+	for (i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		setenv("VAULT_ADDR", accepted[i], 1);
+		ok(vault_client_get(NULL, &c, &err) == 0,
+		    "loopback address %s accepted", accepted[i]);
+		vault_client_free();
+	}
+	unsetenv("VAULT_ADDR");
+}
+
 int
 main(void)
 {
 	test_syntax();
 	test_retryable();
 	test_store();
+	test_insecure_address();
 	return done_testing();
 }
