@@ -132,6 +132,35 @@ fail:
 }
 
 int
+kmta_open_unnamed(int dirfd, const char *dir, struct kmta_err *err)
+{
+	char path[4096];
+	unsigned attempt;
+	int fd;
+
+	fd = openat(dirfd, dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd != -1 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd != -1 ? fd : kmta_err_set(err,
+		    kmta_errno_code(errno), "create a file in %s: %s", dir,
+		    strerror(errno));
+
+	for (attempt = 0; attempt < 100; attempt++) {
+		snprintf(path, sizeof(path), "%s/.unnamed.%ld.%u", dir,
+		    (long)getpid(), attempt);
+		fd = openat(dirfd, path, O_RDWR | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0600);
+		if (fd != -1) {
+			unlinkat(dirfd, path, 0);
+			return fd;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	return kmta_err_set(err, kmta_errno_code(errno),
+	    "create a file in %s: %s", dir, strerror(errno));
+}
+
+int
 kmta_mkdir_exist_ok(int dirfd, const char *path, unsigned mode,
     struct kmta_err *err)
 {

@@ -31,6 +31,14 @@ int kmta_fsync_dir(int dirfd, const char *path, struct kmta_err *err);
 int kmta_write_durable(int dirfd, const char *tmp_path, const char *dst_path,
     const void *data, size_t len, bool noreplace, struct kmta_err *err);
 
+/*
+ * Open a new file without a name in directory dir (relative to dirfd),
+ * for data handed to a child process: O_TMPFILE where the file system
+ * supports it, else a unique name that is unlinked at once. Returns the
+ * fd (read-write, close-on-exec) or -1.
+ */
+int kmta_open_unnamed(int dirfd, const char *dir, struct kmta_err *err);
+
 /* Create directory path (relative to dirfd) with mode if it is missing. */
 int kmta_mkdir_exist_ok(int dirfd, const char *path, unsigned mode,
     struct kmta_err *err);

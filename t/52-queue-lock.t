@@ -9,9 +9,13 @@ command -v flock >/dev/null || skip_all "flock(1) not installed"
 
 id=$(message held-lock | kq add -f app@example.com rcpt@example.net \
     2>/dev/null)
-flock "$Q/msg/$id" sleep 3 &
+flock "$Q/msg/$id" sh -c ": >'$T/holding'; sleep 3" &
 holder=$!
-sleep 0.5
+n=0
+while [ ! -e "$T/holding" ] && [ $n -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
 kq run 2>"$T/err"
 is "run exits 0 past a locked message" "$?" 0
 is "locked message not delivered" "$(sent_count held-lock)" 0
@@ -67,7 +71,14 @@ count() {
 	) 9>>"$T/counter.lock"
 }
 count 1
-sleep 1
+# With a barrier file, wait (up to 10 s) for a second run to overlap.
+n=0
+while [ -e "$T/barrier" ] && [ \$(cat "$T/running") -lt 2 ] &&
+    [ \$n -lt 200 ]; do
+	sleep 0.05
+	n=\$((n + 1))
+done
+sleep 0.5
 "$KMTA_TOP/t/lib/fake-kmta-send" "\$@"
 status=\$?
 count -1
@@ -94,8 +105,10 @@ overlap_with_limit() {
 	KMTA_SEND="$T/overlap-send" kq run -j 3 2>/dev/null
 	cat "$T/max"
 }
+: >"$T/barrier"
 ok "without a limit, kmta-send runs overlap" \
     test "$(overlap_with_limit "")" -ge 2
+rm -f "$T/barrier"
 is "max_connections = 1: one kmta-send at a time" \
     "$(overlap_with_limit "max_connections = 1")" 1
 is "limited runs still deliver everything" "$(ls "$Q/env" | wc -l)" 0

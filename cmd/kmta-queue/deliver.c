@@ -245,14 +245,13 @@ deliver_domain(struct queue *q, struct deliver_item *items, size_t n,
 		kmta_buf_free(&list);
 		return kmta_err_set(err, EX_OSERR, "out of memory");
 	}
-	fd = openat(q->dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	fd = kmta_open_unnamed(q->dirfd, "tmp", err);
 	if (fd == -1 || kmta_write_all(fd, list.data, list.len, "batch list",
 	    err) == -1 || lseek(fd, 0, SEEK_SET) == -1) {
 		if (fd != -1)
 			close(fd);
 		kmta_buf_free(&list);
-		return kmta_err_set(err, kmta_errno_code(errno),
-		    "batch list in %s/tmp: %s", q->path, strerror(errno));
+		return kmta_err_wrap(err, "queue %s: batch list", q->path);
 	}
 	kmta_buf_free(&list);
 	slot_fd = take_connection_slot(q, conf, domain);
@@ -280,7 +279,10 @@ defer_unreported(struct deliver_item *item, time_t now)
 		r->attempts++;
 		r->last_attempt = now;
 		r->code[0] = r->esc[0] = r->host[0] = '\0';
-		if (item->status > 128)
+		if (item->status < 0)
+			snprintf(r->text, sizeof(r->text), "kmta-send could "
+			    "not be run, no result");
+		else if (item->status > 128)
 			snprintf(r->text, sizeof(r->text), "kmta-send killed "
 			    "by signal %d, no result", item->status - 128);
 		else

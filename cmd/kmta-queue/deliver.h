@@ -37,7 +37,8 @@ struct deliver_item {
 	int lock_fd;
 	char path[PATH_MAX];	/* absolute path of msg/ID: the MSGREF */
 	bool *reported;		/* per recipient: a result line came */
-	int status;		/* exit status of the last kmta-send for it */
+	int status;		/* exit status of the last kmta-send for
+				 * it, or -1 when none ran */
 };
 
 /* Parse one line (without its newline); return 0, or -1 if malformed. */

@@ -196,6 +196,7 @@ take_message(struct queue *q, const char *id, const struct run_options *opt,
 		return kmta_err_set(err, EX_OSERR, "out of memory");
 	}
 	snprintf(item->path, sizeof(item->path), "%s/msg/%s", q->path, id);
+	item->status = -1;
 	return 1;
 }
 

@@ -58,15 +58,14 @@ sign_message(struct queue *q, const char *conf_path, struct kmta_buf *msg,
 	}
 	argv[argc] = NULL;
 
-	in_fd = openat(q->dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	in_fd = kmta_open_unnamed(q->dirfd, "tmp", err);
 	if (in_fd == -1 || kmta_write_all(in_fd, msg->data, msg->len,
-	    "message for kmta-sign", err) == -1 ||
-	    lseek(in_fd, 0, SEEK_SET) == -1 || pipe2(out, O_CLOEXEC) == -1) {
-		if (in_fd != -1)
-			close(in_fd);
-		return kmta_err_set(err, kmta_errno_code(errno),
-		    "sign: temporary file in %s/tmp: %s", q->path,
+	    "message for kmta-sign", err) == -1)
+		goto fail;
+	if (lseek(in_fd, 0, SEEK_SET) == -1 || pipe2(out, O_CLOEXEC) == -1) {
+		kmta_err_set(err, kmta_errno_code(errno), "%s",
 		    strerror(errno));
+		goto fail;
 	}
 
 	pid = fork();
@@ -98,4 +97,9 @@ sign_message(struct queue *q, const char *conf_path, struct kmta_buf *msg,
 	kmta_buf_free(msg);
 	*msg = signed_msg;
 	return 0;
+
+fail:
+	if (in_fd != -1)
+		close(in_fd);
+	return kmta_err_wrap(err, "sign: queue %s", q->path);
 }
