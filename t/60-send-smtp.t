@@ -146,6 +146,30 @@ send_run -c "$T/ascii.conf" -f a@example.org "$utf8"
 is "no SMTPUTF8: exit 69" "$RC" 69
 is "no SMTPUTF8: enhanced code" "$(result_field "$utf8" 5)" 5.6.7
 
+# A UTF-8 recipient at another domain does not need SMTPUTF8 here.
+plain_port=$(sed -n 's/^relay = 127.0.0.1://p' "$T/plain.conf")
+cat >"$T/split.conf" <<CONF
+[send]
+helo_name = client.test
+command_timeout = ${TIMEOUT:-20}
+[domain "example.net"]
+relay = 127.0.0.1:$SMTPD_PORT
+tls = disabled
+[domain "example.com"]
+relay = 127.0.0.1:$plain_port
+tls = disabled
+CONF
+utf8_other=$(printf 'j\303\266rg@example.com')
+send_run -c "$T/split.conf" -f a@example.org b@example.net "$utf8_other"
+is "UTF-8 elsewhere: exit 0" "$RC" 0
+is "UTF-8 elsewhere: ASCII recipient delivered" \
+    "$(result_field b@example.net 1)" delivered
+is "UTF-8 elsewhere: UTF-8 recipient delivered" \
+    "$(result_field "$utf8_other" 1)" delivered
+ok "UTF-8 elsewhere: no SMTPUTF8 to the ASCII server" \
+    sh -c "test -f '$T/ascii.mail/0001.json' &&
+    ! grep -q SMTPUTF8 '$T/ascii.mail/0001.json'"
+
 # --- PIPELINING: commands go out before the replies come back ----------
 smtpd_start pipe --ehlo-add PIPELINING
 relay_conf "$T/pipe.conf" "$SMTPD_PORT" disabled

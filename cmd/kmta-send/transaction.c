@@ -50,15 +50,21 @@ fail_pending(struct envelope *env, const char *domain,
 		}
 }
 
+/*
+ * Whether this transaction needs SMTPUTF8: the sender or a recipient that
+ * goes to this server (a pending one of domain) is not ASCII. Recipients
+ * of other domains travel in their own transactions.
+ */
 static bool
-envelope_needs_smtputf8(const struct envelope *env)
+envelope_needs_smtputf8(const struct envelope *env, const char *domain)
 {
 	size_t i;
 
 	if (!addr_is_ascii(env->sender))
 		return true;
 	for (i = 0; i < env->nrcpts; i++)
-		if (!addr_is_ascii(env->rcpts[i].addr))
+		if (rcpt_pending(&env->rcpts[i], domain) &&
+		    !addr_is_ascii(env->rcpts[i].addr))
 			return true;
 	return false;
 }
@@ -87,7 +93,7 @@ transaction_fits(const struct smtp_conn *c, struct envelope *env,
 		    "data and the server does not offer 8BITMIME");
 		return false;
 	}
-	if (!c->ext_smtputf8 && envelope_needs_smtputf8(env)) {
+	if (!c->ext_smtputf8 && envelope_needs_smtputf8(env, domain)) {
 		fail_pending(env, domain, c, "5.6.7", "an address contains "
 		    "UTF-8 and the server does not offer SMTPUTF8");
 		return false;
@@ -107,7 +113,7 @@ steps_build(const struct smtp_conn *c, struct envelope *env,
 		return NULL;
 	snprintf(s[n].cmd, sizeof(s[n].cmd), "MAIL FROM:<%s>%s%s",
 	    env->sender, body_has_8bit(env->msg) ? " BODY=8BITMIME" : "",
-	    envelope_needs_smtputf8(env) ? " SMTPUTF8" : "");
+	    envelope_needs_smtputf8(env, domain) ? " SMTPUTF8" : "");
 	if (c->ext_size)
 		snprintf(s[n].cmd + strlen(s[n].cmd), sizeof(s[n].cmd) -
 		    strlen(s[n].cmd), " SIZE=%zu", env->msg->len);
