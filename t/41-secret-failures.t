@@ -126,6 +126,13 @@ $r = run_cmd(vault_env($good, KMTA_CONF => "$TMP/nocache.conf"),
      '--', 'true']);
 is(count_requests('good', '/v1/secret/data/app'), 2, 'cache_ttl = 0 reads twice');
 
+# The command gets no socket of the Vault connection: it could hold the
+# connection open for its whole life, or write into it.
+$r = run_cmd(vault_env($good), [$ks, 'exec', '-e', 'A=vault:secret/app',
+    '--', 'sh', '-c', 'ls -l /proc/$$/fd']);
+is($r->{rc}, 0, 'exec lists the command\'s fds') or diag($r->{err});
+unlike($r->{out}, qr/socket:/, 'exec closes the Vault connection first');
+
 # While kmta-secret waits on Vault, its command line holds no secret, it
 # cannot dump core, and other processes of its user cannot read its memory.
 my $work = "$TMP/nobody";

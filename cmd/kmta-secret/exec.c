@@ -7,6 +7,7 @@
 
 #include "keysource.h"
 #include "secret.h"
+#include "vault.h"
 
 /* Pipe read ends wait above this fd until they move to their targets. */
 #define FD_PARK 1024
@@ -165,6 +166,12 @@ secret_exec(const struct kmta_conf *conf,
 	}
 	free(parked);
 
+	/*
+	 * Close the Vault connection and wipe the token and cached secrets:
+	 * curl's sockets are not close-on-exec, so the command would
+	 * otherwise inherit the connection and keep it open.
+	 */
+	vault_cleanup();
 	execvp(argv[0], argv);
 	return kmta_err_set(err, errno == ENOENT ? EX_UNAVAILABLE :
 	    errno == EACCES ? EX_NOPERM : EX_OSERR, "execute %s: %s", argv[0],
