@@ -38,7 +38,8 @@ static const char SIGNED[] =
 static const char BODY_HASH[] = "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=";
 static const char SIGNATURE[] = "/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQeh"
     "SwhEIug4D11BusFa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==";
-static const char HEADERS[] = "from:to:subject:date:message-id:from:subject:date";
+static const char HEADERS[] =
+    "from:to:subject:date:message-id:from:subject:date";
 
 int
 main(void)
