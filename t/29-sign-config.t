@@ -102,6 +102,34 @@ for my $c (@cases) {
 	    "$name: missing key logged") if $domain eq 'b.example';
 }
 
+# Every [dkim] key of a section shows in the signature it makes.
+write_file("$dir/all.conf", <<"CONF");
+[dkim "own.example"]
+selector = mine
+algo = ed25519-sha256
+key = $dir/own.pem
+canonicalization = simple/relaxed
+headers = from:to:subject:from
+oversign = yes
+expire = 1d
+identity = \@sub.own.example
+body_length = yes
+policy = SignAlways
+CONF
+write_file("$dir/msg", "From: user\@own.example\nTo: r\@example.org\n"
+    . "Subject: all keys\n\nbody\n");
+system("$sign -c $dir/all.conf < $dir/msg > $dir/out 2> $dir/err");
+is($? >> 8, 0, 'all [dkim] keys: exit 0') or diag(read_file("$dir/err"));
+(my $all = read_file("$dir/out")) =~ s/\r?\n[ \t]+/ /g;
+like($all, qr/ c=simple\/relaxed;/, 'canonicalization sets c=');
+like($all, qr/ h=from:\s*to:\s*subject:\s*from;/,
+    'headers sets h= exactly, folding aside');
+like($all, qr/ t=(\d+); x=(\d+);/, 'expire sets x=');
+like($all, qr/ i=\@sub\.own\.example;/, 'identity sets i=');
+like($all, qr/ l=\d+;/, 'body_length sets l=');
+like(`$sign verify --keys $dir/keys.txt < $dir/out`, qr/^dkim=pass /,
+    'all [dkim] keys: signature verifies');
+
 write_file("$dir/bad.conf", "[dkim \"*\"]\nselector = s\nkey = $dir/%x.pem\n");
 my ($rc, $pairs, $err) = sign_from('a.example', "$dir/bad.conf");
 is($rc, 78, 'invalid key pattern: exit 78');
