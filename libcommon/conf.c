@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -296,7 +298,13 @@ conf_handler(void *user, const char *section, const char *name,
 		if (k->type == KMTA_CONF_ENUM)
 			snprintf(msg, sizeof(msg), "expected one of %s",
 			    k->choices);
-		return conf_fail(p, "%s: invalid value: %s", name, msg);
+		/* A malformed key source may be a secret pasted in by
+		 * mistake, so its value is never echoed. */
+		if (k->type == KMTA_CONF_KEYSOURCE)
+			return conf_fail(p, "%s: invalid value: %s", name,
+			    msg);
+		return conf_fail(p, "%s: invalid value \"%.64s\": %s", name,
+		    value, msg);
 	}
 	if (kmta_conf_value(p->cur, k->key) != NULL)
 		return conf_fail(p, "%s: set twice in [%s]", name, section);
@@ -350,6 +358,7 @@ kmta_conf_load(const char *path, struct kmta_conf **out, struct kmta_err *err)
 {
 	struct conf_parse p = { .err = err };
 	bool explicit = path != NULL;
+	struct stat st;
 	int rc;
 
 	if (path == NULL && (path = getenv("KMTA_CONF")) != NULL && *path)
@@ -372,8 +381,20 @@ kmta_conf_load(const char *path, struct kmta_conf **out, struct kmta_err *err)
 		    kmta_errno_code(errno) == EX_NOPERM ? EX_NOPERM : EX_CONFIG,
 		    "read config %s: %s", path, strerror(errno));
 	}
+	if (fstat(fileno(p.fp), &st) == -1 || !S_ISREG(st.st_mode)) {
+		fclose(p.fp);
+		free(p.conf);
+		return kmta_err_set(err, EX_CONFIG,
+		    "read config %s: not a regular file", path);
+	}
 	p.conf->path = strdup(path);
 	rc = conf_parse_run(&p, conf_reader_file, out);
+	if (rc == 0 && ferror(p.fp)) {
+		kmta_conf_free(*out);
+		*out = NULL;
+		rc = kmta_err_set(err, EX_IOERR, "read config %s: %s", path,
+		    strerror(errno));
+	}
 	fclose(p.fp);
 	return rc;
 }

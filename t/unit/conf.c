@@ -72,6 +72,19 @@ expect_error(const char *text, const char *want, const char *name)
 }
 
 static void
+test_directory(void)
+{
+	struct kmta_conf *conf = NULL;
+	struct kmta_err err = { 0 };
+
+	ok(kmta_conf_load("/tmp", &conf, &err) == -1,
+	    "directory as config fails");
+	is_int(err.code, EX_CONFIG, "directory as config is EX_CONFIG");
+	is_str(err.msg, "read config /tmp: not a regular file",
+	    "error names the path");
+}
+
+static void
 test_missing_file(void)
 {
 	struct kmta_conf *conf = NULL;
@@ -89,15 +102,20 @@ main(void)
 {
 	test_good_config();
 	test_missing_file();
+	test_directory();
+	expect_error("[domain \"*\"]\nauth_password = hunter2\n",
+	    "bad.conf:2: auth_password: invalid value: expected a key source: "
+	    "file:PATH, /PATH, env:NAME or vault:MOUNT/PATH#FIELD",
+	    "bad key source value is not echoed");
 	expect_error("[queue]\ndir = /q\nmax_age = soon\n",
-	    "bad.conf:3: max_age: invalid value: expected a duration such as "
+	    "bad.conf:3: max_age: invalid value \"soon\": expected a duration such as "
 	    "300, 30s, 5m, 4h or 5d", "bad duration names line and key");
 	expect_error("[queue]\nspool = /q\n",
 	    "bad.conf:2: spool: unknown key in [queue]", "unknown key");
 	expect_error("[queue]\ndir = /q\n[bogus]\nx = 1\n",
 	    "bad.conf:4: unknown section [bogus]", "unknown section");
 	expect_error("[dkim \"a.example\"]\nalgo = dsa\n",
-	    "bad.conf:2: algo: invalid value: expected one of "
+	    "bad.conf:2: algo: invalid value \"dsa\": expected one of "
 	    "rsa-sha256|ed25519-sha256|rsa|ed25519", "bad enum lists choices");
 	expect_error("[dkim \"a.example\"]\nkey = relative/path\n",
 	    "bad.conf:2: key: invalid value: expected a key source: "
@@ -106,7 +124,7 @@ main(void)
 	expect_error("[queue]\ndir = /q\ndir = /r\n",
 	    "bad.conf:3: dir: set twice in [queue]", "duplicate key");
 	expect_error("[domain \"*\"]\nport = 99999\n",
-	    "bad.conf:2: port: invalid value: expected a port number from 1 "
+	    "bad.conf:2: port: invalid value \"99999\": expected a port number from 1 "
 	    "to 65535", "port above 65535 rejected");
 	expect_error("dir = /q\n", "bad.conf:1: dir: key outside any section",
 	    "key before any section");
