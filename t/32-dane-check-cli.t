@@ -23,6 +23,12 @@ ok "--port error names the value" grep -q -- '--port: invalid value "0"' "$T/err
 is "--timeout x exits 64" "$?" 64
 "$B" --bogus-option a.test >/dev/null 2>&1
 is "unknown option exits 64" "$?" 64
+"$B" -4 -6 a.test >/dev/null 2>"$T/err"
+is "-4 with -6 exits 64" "$?" 64
+ok "-4 with -6 explained" grep -q -- "-4 and -6 exclude each other" "$T/err"
+"$B" tlsa >/dev/null 2>"$T/err"
+is "tlsa without CERTFILE exits 64" "$?" 64
+ok "tlsa without CERTFILE explained" grep -q "tlsa: expected one CERTFILE" "$T/err"
 
 # --- tlsa CERTFILE -------------------------------------------------------
 sh "$KMTA_TOP/t/lib/mkcert.sh" "$T/certs" mx.a.test mx.a.test

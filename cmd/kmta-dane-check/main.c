@@ -123,8 +123,16 @@ parse_options(int argc, char **argv, struct cli *cli)
 			    &cli->timeout) == -1)
 				return EX_USAGE;
 			break;
-		case '4': cli->check.family = 4; break;
-		case '6': cli->check.family = 6; break;
+		case '4':
+		case '6':
+			if (cli->check.family != 0 &&
+			    cli->check.family != c - '0') {
+				kmta_error("-4 and -6 exclude each other: "
+				    "give one, or neither for both");
+				return EX_USAGE;
+			}
+			cli->check.family = c - '0';
+			break;
 		case OPT_CA_FILE: cli->ca_file = optarg; break;
 		case OPT_CACHE_DIR: cli->cache_dir = optarg; break;
 		case OPT_NO_STS: cli->check.mta_sts = false; break;
@@ -271,7 +279,11 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 
-	if (argc == 2 && strcmp(argv[0], "tlsa") == 0) {
+	if (argc >= 1 && strcmp(argv[0], "tlsa") == 0) {
+		if (argc != 2) {
+			kmta_error("tlsa: expected one CERTFILE");
+			return usage(stderr, EX_USAGE);
+		}
 		if (tlsa_print(stdout, argv[1], cli.host, cli.check.port,
 		    &terr) == -1) {
 			kmta_error("%s", terr.msg);
