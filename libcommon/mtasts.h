@@ -59,6 +59,7 @@ int kmta_sts_cache_load(const char *dir, const char *domain,
     struct kmta_sts_policy *p, struct kmta_err *err);
 int kmta_sts_cache_store(const char *dir, const char *domain,
     const struct kmta_sts_policy *p, struct kmta_err *err);
+/* Remove domain's cached policy; EX_NOINPUT when none is cached. */
 int kmta_sts_cache_purge(const char *dir, const char *domain,
     struct kmta_err *err);
 

@@ -139,9 +139,13 @@ kmta_sts_cache_purge(const char *dir, const char *domain,
 	if (cache_name(domain, name, sizeof(name), err) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (unlink(path) == -1 && errno != ENOENT)
+	if (unlink(path) == -1) {
+		if (errno == ENOENT)
+			return kmta_err_set(err, EX_NOINPUT, "no cached MTA-STS "
+			    "policy for %s in %s", domain, dir);
 		return kmta_err_set(err, kmta_errno_code(errno), "%s: %s",
 		    path, strerror(errno));
+	}
 	return 0;
 }
 

@@ -78,6 +78,23 @@ printf '. IN A 127.0.0.1\n' >"$T/a.key"
 is "trust anchor file without keys exits 78" "$?" 78
 ok "trust anchor error names the file" grep -q "a.key: no DNSKEY or DS record" "$T/err"
 
+# The CA file is checked before any lookup: this name server never answers.
+"$B" -c "$T/dns.conf" --ca-file "$T/missing-ca.pem" a.test >"$T/out" 2>"$T/err"
+is "missing --ca-file exits 66" "$?" 66
+ok "missing --ca-file named" grep -q "CA file $T/missing-ca.pem: No such file" "$T/err"
+ok "missing --ca-file makes no lookup" test ! -s "$T/out"
+
+# --- cache ---------------------------------------------------------------
+mkdir "$T/cache"
+printf 'version: STSv1\nmode: enforce\n' >"$T/cache/cached.test"
+"$B" -c "$T/dns.conf" cache purge cached.test >/dev/null 2>"$T/err"
+is "cache purge of a cached domain exits 0" "$?" 0
+ok "cache purge removes the file" test ! -e "$T/cache/cached.test"
+"$B" -c "$T/dns.conf" cache purge nothere.test >/dev/null 2>"$T/err"
+is "cache purge of an uncached domain exits 66" "$?" 66
+ok "cache purge of an uncached domain explained" \
+    grep -q "no cached MTA-STS policy for nothere.test in $T/cache" "$T/err"
+
 # --- man page and completions --------------------------------------------
 if command -v mandoc >/dev/null 2>&1; then
 	mandoc -T lint -W warning "$KMTA_TOP/man/kmta-dane-check.1" >"$T/lint" 2>&1

@@ -2,6 +2,7 @@
  * kmta-dane-check: how well mail to a domain is protected (DANE, MTA-STS,
  * TLS-RPT) and why not, in one command. See kmta-dane-check(1).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,19 @@ fail:
 }
 
 /* Check target: the --host host, else the domain. */
+/*
+ * Check that the CA file can be read before any lookup, so that a missing
+ * file is reported as such and not as a certificate failure of an MX host.
+ */
+static int
+check_ca_file(const char *path)
+{
+	if (path == NULL || access(path, R_OK) == 0)
+		return 0;
+	kmta_error("CA file %s: %s", path, strerror(errno));
+	return kmta_errno_code(errno);
+}
+
 static int
 run_check(struct cli *cli, struct kmta_dns_options *dopt, const char *target)
 {
@@ -302,9 +316,13 @@ main(int argc, char **argv)
 		rc = run_cache(&cli, argc - 1, argv + 1);
 	else if ((cli.host != NULL && argc == 0) ||
 	    (cli.host == NULL && argc == 1)) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		rc = run_check(&cli, &dopt, argc == 1 ? argv[0] : cli.host);
-		curl_global_cleanup();
+		rc = check_ca_file(cli.ca_file);
+		if (rc == 0) {
+			curl_global_init(CURL_GLOBAL_DEFAULT);
+			rc = run_check(&cli, &dopt,
+			    argc == 1 ? argv[0] : cli.host);
+			curl_global_cleanup();
+		}
 	} else
 		rc = usage(stderr, EX_USAGE);
 	kmta_conf_free(conf);
