@@ -111,6 +111,11 @@ is "--host with a domain is a usage error" \
     --host mx.ta.test >"$T/host.out" 2>&1
 is "--host DANE-TA exits 0" "$?" 0
 ok "--host reports the host" has host "^host mx.ta.test"
+"$KMTA_BIN/kmta-dane-check" -r "$DNSLAB_RESOLVER" -t 5 --helo client.test \
+    --host nohost.ee.test >"$T/nohost.out" 2>&1
+is "--host of a securely nonexistent host exits 69" "$?" 69
+ok "--host nonexistent host reported" \
+    has nohost "result: no mail: nohost.ee.test does not exist"
 
 is "--port uses _PORT._tcp" "$(check ee.test -p 2525)" 0
 ok "--port TLSA name" has ee.test "TLSA _2525._tcp.mx.ee.test: secure"

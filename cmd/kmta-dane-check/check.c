@@ -152,6 +152,13 @@ check_host(struct kmta_dns *dns, const char *host,
 	if (add_host(c, host, 0, KMTA_DNSSEC_SECURE, opt, dns, err) == -1)
 		return -1;
 	summarize(c);
+
+	/* A host that does not exist accepts no mail, like such a domain. */
+	if (c->hosts[0].dane.addrs.result == KMTA_DNS_NXDOMAIN) {
+		c->exit_code = EX_UNAVAILABLE;
+		snprintf(c->summary, sizeof(c->summary), "no mail: %s does "
+		    "not exist", host);
+	}
 	return 0;
 }
 
