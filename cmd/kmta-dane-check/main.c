@@ -60,8 +60,9 @@ usage(FILE *out, int code)
 "  -h, --help              show this help\n"
 "\n"
 "Exit status: 0 every MX host verified under the policy that applies, 1 a host\n"
-"fails it, 2 nothing protects the domain, 64 usage, 69 the domain accepts no\n"
-"mail, 75 temporary failure, 78 configuration error.\n",
+"fails it, 2 nothing protects the domain, 64 usage, 65 invalid input, 66 a\n"
+"file or cached policy is missing, 69 the domain or host accepts no mail,\n"
+"75 temporary failure, 77 permission denied, 78 configuration error.\n",
 	    KMTA_CONF_DEFAULT, DEFAULT_CACHE_DIR);
 	return code;
 }
@@ -222,7 +223,6 @@ fail:
 	return err.code;
 }
 
-/* Check target: the --host host, else the domain. */
 /*
  * Check that the CA file can be read before any lookup, so that a missing
  * file is reported as such and not as a certificate failure of an MX host.
@@ -236,6 +236,7 @@ check_ca_file(const char *path)
 	return kmta_errno_code(errno);
 }
 
+/* Check target: the --host host, else the domain. */
 static int
 run_check(struct cli *cli, struct kmta_dns_options *dopt, const char *target)
 {
