@@ -34,7 +34,7 @@ apply(struct queue *q, struct envelope *env, enum admin_action action,
 
 	switch (action) {
 	case ADMIN_DELETE:
-		return store_remove(q, env->id, err);
+		return store_remove(q, env->id, true, err);
 	case ADMIN_HOLD:
 		env->hold = true;
 		return store_save_envelope(q, env, err);
@@ -50,7 +50,7 @@ apply(struct queue *q, struct envelope *env, enum admin_action action,
 		if (bounce_id[0] != '\0')
 			kmta_info("queue_id=%s bounce queued as %s", env->id,
 			    bounce_id);
-		return store_remove(q, env->id, err);
+		return store_remove(q, env->id, true, err);
 	}
 	return 0;
 }

@@ -101,7 +101,8 @@ int store_load_envelope(struct queue *q, const char *id,
     struct envelope *env, struct kmta_err *err);
 int store_save_envelope(struct queue *q, const struct envelope *env,
     struct kmta_err *err);
-int store_remove(struct queue *q, const char *id, struct kmta_err *err);
+int store_remove(struct queue *q, const char *id, bool sync,
+    struct kmta_err *err);
 int store_lock(struct queue *q, const char *id, bool wait, int *fd,
     struct kmta_err *err);
 int store_clean_stale(struct queue *q, long max_age, size_t *removed,

@@ -8,6 +8,7 @@
 
 #include "deliver.h"
 #include "dsn.h"
+#include "fsio.h"
 #include "log.h"
 #include "run.h"
 
@@ -92,7 +93,7 @@ finish(struct queue *q, const struct envelope *env, time_t now,
 		kmta_info("queue_id=%s bounce queued as %s to=<%s>", env->id,
 		    bounce_id, env->sender);
 	}
-	if (store_remove(q, env->id, err) == -1)
+	if (store_remove(q, env->id, false, err) == -1)
 		return -1;
 	stats->finished++;
 	kmta_info("queue_id=%s removed", env->id);
@@ -218,6 +219,8 @@ expire_if_old(struct queue *q, struct deliver_item *item, time_t now,
 	    item->env.nrcpts * sizeof(*before.rcpts));
 	expire(&item->env, q, now);
 	*rc = settle(q, &item->env, &before, now, stats, err);
+	if (*rc == 0)
+		*rc = kmta_fsync_dir(q->dirfd, "env", err);
 	free(before.rcpts);
 	return 1;
 }
@@ -255,6 +258,9 @@ deliver_items(struct queue *q, struct deliver_item *items, size_t n,
 		    &item_err) == -1)
 			note_error(stats, &item_err);
 	}
+	/* One fsync makes all of this batch's removals durable. */
+	if (rc == 0 && kmta_fsync_dir(q->dirfd, "env", &item_err) == -1)
+		note_error(stats, &item_err);
 	for (i = 0; before != NULL && i < n; i++)
 		free(before[i].rcpts);
 	free(before);

@@ -125,10 +125,15 @@ store_save_envelope(struct queue *q, const struct envelope *env,
 	return 0;
 }
 
-/* Remove a message: env/ID first, so a crash leaves at worst msg/ID,
- * which store_clean_stale removes later. */
+/*
+ * Remove a message: env/ID first, so a crash leaves at worst msg/ID,
+ * which store_clean_stale removes later. Without sync the removal may
+ * be undone by a crash, which at worst delivers the message again; the
+ * runner fsyncs env/ once per batch instead of once per message.
+ */
 int
-store_remove(struct queue *q, const char *id, struct kmta_err *err)
+store_remove(struct queue *q, const char *id, bool sync,
+    struct kmta_err *err)
 {
 	char path[64];
 
@@ -136,7 +141,7 @@ store_remove(struct queue *q, const char *id, struct kmta_err *err)
 	if (unlinkat(q->dirfd, path, 0) == -1)
 		return kmta_err_set(err, kmta_errno_code(errno),
 		    "remove %s/%s: %s", q->path, path, strerror(errno));
-	if (kmta_fsync_dir(q->dirfd, "env", err) == -1)
+	if (sync && kmta_fsync_dir(q->dirfd, "env", err) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "msg/%s", id);
 	if (unlinkat(q->dirfd, path, 0) == -1 && errno != ENOENT)
