@@ -14,7 +14,10 @@ plan skip_all => "$sign not built" unless -x $sign;
 plan skip_all => 'dkimsign missing (python3-dkim)' unless -x '/usr/bin/dkimsign';
 
 my $dir = tempdir(CLEANUP => 1);
-$ENV{KMTA_CONF} = '/dev/null';
+# An empty config: no [dkim] sections and no system settings.
+$ENV{KMTA_CONF} = "$dir/empty.conf";
+open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
+close($empty_conf);
 
 sub write_file {
 	my ($path, $data, $mode) = @_;

@@ -13,7 +13,10 @@ my $sign = "$bin/kmta-sign";
 plan skip_all => "$sign not built" unless -x $sign;
 
 my $dir = tempdir(CLEANUP => 1);
-$ENV{KMTA_CONF} = '/dev/null';
+# An empty config: no [dkim] sections and no system settings.
+$ENV{KMTA_CONF} = "$dir/empty.conf";
+open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
+close($empty_conf);
 
 sub write_file {
 	my ($path, $data) = @_;

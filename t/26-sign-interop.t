@@ -21,7 +21,10 @@ plan skip_all => 'Mail::DKIM missing (libmail-dkim-perl)'
     unless eval { require Mail::DKIM::Signer; 1 };
 
 my $dir = tempdir(CLEANUP => 1);
-$ENV{KMTA_CONF} = '/dev/null';
+# An empty config: no [dkim] sections and no system settings.
+$ENV{KMTA_CONF} = "$dir/empty.conf";
+open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
+close($empty_conf);
 my @corpus = sort glob("$top/t/corpus/*.eml");
 cmp_ok(scalar @corpus, '>=', 25, 'corpus has at least 25 messages');
 

@@ -14,7 +14,10 @@ my $sign = "$bin/kmta-sign";
 plan skip_all => "$sign not built" unless -x $sign;
 
 my $dir = tempdir(CLEANUP => 1);
-$ENV{KMTA_CONF} = '/dev/null';
+# An empty config: no [dkim] sections and no system settings.
+$ENV{KMTA_CONF} = "$dir/empty.conf";
+open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
+close($empty_conf);
 $ENV{TMPDIR} = $dir;
 
 my $zone = `$sign genkey -a ed25519 -d example.com -s big -o $dir/big.pem 2>/dev/null`;

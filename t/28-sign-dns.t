@@ -16,7 +16,10 @@ plan skip_all => 'dnspython missing (python3-dnspython)'
     unless system('/usr/bin/python3 -c "import dns.message" 2>/dev/null') == 0;
 
 my $dir = tempdir(CLEANUP => 1);
-$ENV{KMTA_CONF} = '/dev/null';
+# An empty config: no [dkim] sections and no system settings.
+$ENV{KMTA_CONF} = "$dir/empty.conf";
+open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
+close($empty_conf);
 
 sub write_file {
 	my ($path, $data) = @_;
