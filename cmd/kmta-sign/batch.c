@@ -202,7 +202,8 @@ commit_chunk(struct pending *chunk, size_t n, int *status)
 	return failed;
 }
 
-/* Sign one file into a pending temporary file; *written says if any. */
+/* Sign one file into a pending temporary file; *written is 1 if one
+ * was written. */
 static int
 sign_file(struct job_cache *cache, const struct kmta_conf *conf,
     const struct sign_options *o, int require, const char *path,

@@ -13,7 +13,7 @@ stage_flush(struct body_hasher *h)
 	return ok == 1 ? 0 : -1;
 }
 
-/* Gather canonical bytes so that SHA-256 sees large updates. */
+/* Gather canonical bytes so that SHA-256 gets large updates. */
 static int
 stage_emit(void *ctx, const char *data, size_t len)
 {

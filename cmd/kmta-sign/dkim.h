@@ -15,7 +15,8 @@
 #include "key.h"
 #include "message.h"
 
-/* Longest line of the generated header field, line ending excluded. */
+/* Maximum line length of the generated header field, without the line
+ * ending. */
 #define DKIM_LINE_MAX 78
 
 /* When to sign: always, or only with a matching published key record. */
@@ -25,7 +26,7 @@ enum sign_policy {
 	POLICY_REQUIRE_KEY_PUBLISHED,	/* else fail with EX_TEMPFAIL */
 };
 
-/* One signature to add: what the tags of the header field will say. */
+/* One signature to add, as the tags of its header field will carry it. */
 struct dkim_request {
 	const char *domain;		/* d= */
 	const char *selector;		/* s= */

@@ -108,7 +108,7 @@ check_absent(const struct kmta_conf *conf, const char *output,
 		    "key already; remove it or choose another -o", output);
 	}
 	/* NOTE: a Vault secret without the field is EX_CONFIG in vault.c,
-	 * told apart from other config errors only by its message. */
+	 * distinguished from other config errors only by its message. */
 	if (err->code != EX_NOINPUT && strstr(err->msg, ": no field \"") == NULL)
 		return -1;
 	memset(err, 0, sizeof(*err));

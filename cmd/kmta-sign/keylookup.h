@@ -33,7 +33,7 @@ void key_lookup_free(struct key_lookup *kl);
  * Find the record of name (SELECTOR._domainkey.DOMAIN). On KEY_FOUND
  * *record is a malloc'd copy; otherwise why (whylen bytes) gets the
  * reason.
- * When DNS holds several TXT records, the first is used.
+ * When DNS has several TXT records, the first is used.
  */
 enum key_lookup_status key_lookup_find(struct key_lookup *kl,
     const char *name, char **record, char *why, size_t whylen);

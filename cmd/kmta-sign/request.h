@@ -60,7 +60,7 @@ void sign_job_free(struct sign_job *job);
 int sign_parse_policy(const char *s, enum sign_policy *out);
 
 /*
- * Check the published key record of every request whose policy asks for
+ * Check the published key record of every request whose policy requires
  * it: a request without a matching record is dropped (IfKeyPublished,
  * with a warning) or fails the job with EX_TEMPFAIL (RequireKeyPublished),
  * and a failed DNS lookup fails it with EX_TEMPFAIL either way.
