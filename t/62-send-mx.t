@@ -179,7 +179,35 @@ is "ldns path, MX host without address" \
     "$(result_field user@noaddr.test 1) $(result_field user@noaddr.test 5)" \
     "failed 5.4.4"
 
+# --- a relay name, looked up through [dns] name_servers -----------------
+conf "$T/relay.conf"
+echo "relay = mx1.order.test:$port" >>"$T/relay.conf"
+send_run -c "$T/relay.conf" -f a@example.org user@elsewhere.example
+is "relay name: exit 0" "$RC" 0
+is "relay name: found through name_servers" \
+    "$(result_field user@elsewhere.example 6)" "mx1.order.test[127.0.0.2]:$port"
+conf "$T/norelay.conf"
+echo "relay = nothere.order.test:$port" >>"$T/norelay.conf"
+send_run -c "$T/norelay.conf" -f a@example.org user@elsewhere.example
+is "relay name without address: exit 75" "$RC" 75
+is "relay name without address: deferred 4.4.4" \
+    "$(result_field user@elsewhere.example 1) $(result_field user@elsewhere.example 5)" \
+    "deferred 4.4.4"
+ok "relay name without address: says so" \
+    grep -q "relay host nothere.order.test has no address" "$T/err"
+
 # --- IPv4 and IPv6 ------------------------------------------------------
+conf "$T/v4relay.conf"
+echo "relay = 127.0.0.2:$port" >>"$T/v4relay.conf"
+stored=$(mail_count mx1)
+send_run -6 -c "$T/v4relay.conf" -f a@example.org user@elsewhere.example
+is "-6 with an IPv4 relay: exit 75" "$RC" 75
+is "-6 with an IPv4 relay: deferred 4.4.4" \
+    "$(result_field user@elsewhere.example 1) $(result_field user@elsewhere.example 5)" \
+    "deferred 4.4.4"
+ok "-6 with an IPv4 relay: says why" \
+    grep -q "127.0.0.2 is an IPv4 address, and only IPv6 is enabled" "$T/err"
+is "-6 with an IPv4 relay: nothing stored" "$(mail_count mx1)" "$stored"
 if [ "$has_v6" = yes ]; then
 	send_run -c "$T/mx.conf" -f a@example.org user@dual.test
 	is "dual stack: IPv6 first by default" \

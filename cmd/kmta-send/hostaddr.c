@@ -1,8 +1,12 @@
 /*
  * The addresses of one host to connect to, in the order to try them:
  * the preferred address family first ([send] address_preference), limited
- * by [send] inet_protocols. MX hosts are looked up with ldns; a relay name
- * goes through getaddrinfo(3), so /etc/hosts works for smarthosts.
+ * by [send] inet_protocols or -4/-6. MX hosts are looked up with ldns. A
+ * relay name is looked up with the libcommon resolver when [dns]
+ * name_servers is set, else with getaddrinfo(3), so /etc/hosts works for
+ * smarthosts. A relay without an address is a temporary failure, because
+ * the fix (the relay setting or its DNS) is the sender's, not the
+ * recipient's.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -80,6 +84,54 @@ addr_lookup_ldns(const struct send_opts *o, const char *name, int family,
 }
 
 /*
+ * Add the addresses of a relay name from the [dns] name_servers, the
+ * preferred family first.
+ */
+static void
+addr_lookup_relay(const struct send_opts *o, const char *servers,
+    const char *name, struct addr_list *l)
+{
+	struct kmta_dns_options opt = { 0 };
+	struct kmta_err err = { 0 };
+	struct kmta_addr_set set;
+	struct kmta_dns *dns;
+	bool want_v6;
+	size_t i;
+	int pass;
+
+	opt.name_servers = servers;
+	opt.timeout = kmta_conf_num(o->conf, "dns", "timeout", 10);
+	opt.trust_anchor_file = kmta_conf_str(o->conf, "dns",
+	    "trust_anchor_file", NULL);
+	if (kmta_dns_open(&opt, &dns, &err) == -1) {
+		l->temp_failure = true;
+		snprintf(l->why, sizeof(l->why), "%s", err.msg);
+		return;
+	}
+	if (kmta_dns_addrs(dns, name, o->family == AF_INET ? 4 :
+	    o->family == AF_INET6 ? 6 : 0, &set, &err) == -1) {
+		l->temp_failure = true;
+		snprintf(l->why, sizeof(l->why), "%s", err.msg);
+		kmta_dns_close(dns);
+		return;
+	}
+
+	if (set.result == KMTA_DNS_FAILED) {
+		l->temp_failure = true;
+		snprintf(l->why, sizeof(l->why), "lookup of %s failed: %s",
+		    name, set.why);
+	}
+	for (pass = 0; pass < 2; pass++) {
+		want_v6 = (o->prefer_family == AF_INET6) == (pass == 0);
+		for (i = 0; i < set.count; i++)
+			if ((strchr(set.addrs[i], ':') != NULL) == want_v6)
+				addr_add(l, set.addrs[i]);
+	}
+	kmta_addr_set_free(&set);
+	kmta_dns_close(dns);
+}
+
+/*
  * Add the addresses of one family for name from getaddrinfo(3).
  * NOTE: [dns] timeout does not bound this lookup; resolv.conf(5) does.
  */
@@ -121,19 +173,32 @@ route_addresses(const struct send_opts *o, const struct route_host *h,
     char (*addrs)[64], size_t *n, char *esc, struct kmta_err *err)
 {
 	struct addr_list l = { addrs, 0, false, "" };
+	const char *servers = kmta_conf_str(o->conf, "dns", "name_servers",
+	    NULL);
 	unsigned char bin[16];
 	int first = o->prefer_family;
 	int second = first == AF_INET6 ? AF_INET : AF_INET6;
+	int literal = inet_pton(AF_INET, h->name, bin) == 1 ? AF_INET :
+	    inet_pton(AF_INET6, h->name, bin) == 1 ? AF_INET6 : AF_UNSPEC;
 
-	/* An IP address needs no lookup. */
-	if (inet_pton(AF_INET, h->name, bin) == 1 ||
-	    inet_pton(AF_INET6, h->name, bin) == 1) {
+	/* An IP address needs no lookup, but -4/-6 apply to it too. */
+	*n = 0;
+	if (literal != AF_UNSPEC && !family_wanted(o, literal)) {
+		snprintf(esc, SEND_ESC_MAX, "4.4.4");
+		return kmta_err_set(err, EX_TEMPFAIL, "%s is an %s address, and "
+		    "only %s is enabled", h->name,
+		    literal == AF_INET ? "IPv4" : "IPv6",
+		    o->family == AF_INET ? "IPv4" : "IPv6");
+	}
+	if (literal != AF_UNSPEC) {
 		addr_add(&l, h->name);
 		*n = l.n;
 		return 0;
 	}
 
-	if (h->system_resolver) {
+	if (h->relay && servers != NULL) {
+		addr_lookup_relay(o, servers, h->name, &l);
+	} else if (h->relay) {
 		addr_lookup_system(o, h->name, first, &l);
 		addr_lookup_system(o, h->name, second, &l);
 	} else {
@@ -155,6 +220,11 @@ route_addresses(const struct send_opts *o, const struct route_host *h,
 		    "address, and only %s is enabled", h->name,
 		    o->family == AF_INET ? "IPv4" : "IPv6",
 		    o->family == AF_INET ? "IPv4" : "IPv6");
+	}
+	if (h->relay) {
+		snprintf(esc, SEND_ESC_MAX, "4.4.4");
+		return kmta_err_set(err, EX_TEMPFAIL, "relay host %s has no "
+		    "address: check the relay setting", h->name);
 	}
 	snprintf(esc, SEND_ESC_MAX, "5.4.4");
 	return kmta_err_set(err, EX_UNAVAILABLE, "host %s has no address",

@@ -235,7 +235,7 @@ route_from_relay(struct route *r, const char *relay, int port,
 	r->relay = true;
 	if (route_add(r, host, 0, relay_port, err) == -1)
 		return -1;
-	r->hosts[0].system_resolver = true;
+	r->hosts[0].relay = true;
 	return 0;
 }
 

@@ -66,7 +66,7 @@ struct route_host {
 	char name[SEND_HOST_MAX];
 	int preference;
 	int port;
-	bool system_resolver;	/* a relay name: getaddrinfo(3), not ldns */
+	bool relay;		/* from the relay setting: see route_addresses */
 };
 
 struct route {
