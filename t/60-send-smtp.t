@@ -222,6 +222,9 @@ is "bad sender: exit 64" "$RC" 64
 ok "bad sender: names the address" grep -q '"a b@example.org"' "$T/err"
 send_run -c "$T/plain.conf" -f a@example.org nodomain
 is "bad recipient: exit 64" "$RC" 64
+send_run -c "$T/plain.conf" -4 -6 -f a@example.org b@example.net
+is "-4 with -6: exit 64" "$RC" 64
+ok "-4 with -6: says why" grep -q -- '-4 and -6 exclude each other' "$T/err"
 send_run -c "$T/plain.conf" -f a@example.org -m "$T/missing" b@example.net
 is "missing -m file: exit 66" "$RC" 66
 ok "missing -m file: names it" grep -q "$T/missing" "$T/err"

@@ -87,8 +87,14 @@ cli_parse(int argc, char **argv, struct cli *cli)
 		case 'B': cli->batch = true; break;
 		case 'v': cli->verbose = true; break;
 		case 'S': cli->syslog = true; break;
-		case '4': cli->family = AF_INET; break;
-		case '6': cli->family = AF_INET6; break;
+		case '4':
+		case '6':
+			if (cli->family != AF_UNSPEC &&
+			    cli->family != (ch == '4' ? AF_INET : AF_INET6))
+				return usage_error("-4 and -6 exclude each "
+				    "other: give one, or neither for both");
+			cli->family = ch == '4' ? AF_INET : AF_INET6;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
