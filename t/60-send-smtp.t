@@ -225,6 +225,8 @@ is "bad recipient: exit 64" "$RC" 64
 send_run -c "$T/plain.conf" -4 -6 -f a@example.org b@example.net
 is "-4 with -6: exit 64" "$RC" 64
 ok "-4 with -6: says why" grep -q -- '-4 and -6 exclude each other' "$T/err"
+send_run -c "$T/missing.conf" -f a@example.org b@example.net
+is "missing config file: exit 66" "$RC" 66
 send_run -c "$T/plain.conf" -f a@example.org -m "$T/missing" b@example.net
 is "missing -m file: exit 66" "$RC" 66
 ok "missing -m file: names it" grep -q "$T/missing" "$T/err"
@@ -265,5 +267,8 @@ ok "unknown config key: names it" grep -q 'no_such_key' "$T/err"
 send_run --help
 is "--help: exit 0" "$RC" 0
 ok "--help: prints usage" grep -q 'usage: kmta-send' "$T/out"
+ok "--help: lists exit status 77" grep -q '^77 config or message file' "$T/out"
+ok "--help: lists exit status 66 for the config" \
+    grep -q '66 config or message file missing' "$T/out"
 
 done_testing

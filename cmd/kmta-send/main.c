@@ -41,7 +41,9 @@ KMTA_CONF_DEFAULT ")\n"
 "  -h, --help           print this help\n"
 "\n"
 "Exit status: 0 all delivered, 75 some deferred, 69 all others failed,\n"
-"64 usage, 65 invalid message, 66 message file missing, 78 config error.\n";
+"64 usage, 65 invalid message, 66 config or message file missing,\n"
+"77 config or message file not readable, or AUTH forbidden by policy,\n"
+"78 config error.\n";
 
 struct cli {
 	const char *conf_path;
