@@ -46,6 +46,14 @@ ok "DANE-EE: log has the verdict" grep -q \
 ok "DANE-EE: TLS although tls = disabled" grep -q \
     'to=<user@ee.test> .*tls=TLSv1' "$T/err"
 
+send_run -6 -c "$T/dane.conf" -f a@example.org user@ee.test
+is "-6 without AAAA: exit 75" "$RC" 75
+is "-6 without AAAA: deferred 4.4.4" \
+    "$(result_field user@ee.test 1) $(result_field user@ee.test 5)" \
+    "deferred 4.4.4"
+ok "-6 without AAAA: names the family" grep -q \
+    'host mx.ee.test has no IPv6 address, and only IPv6 is enabled' "$T/err"
+
 send_run -c "$T/dane.conf" -f a@example.org user@ta.test
 is "DANE-TA: exit 0" "$RC" 0
 ok "DANE-TA: matched the issuer" grep -q 'dane=usable dane_match=issuer' \

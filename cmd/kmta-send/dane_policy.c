@@ -88,6 +88,15 @@ dane_host_policy(const struct send_opts *o, struct kmta_dns *dns,
 		return -1;
 	}
 
+	/* No address of the one enabled family is a local limit, as without
+	 * DANE, and not a failed DANE lookup. */
+	if (family != 0 && dh->addrs.result == KMTA_DNS_NODATA) {
+		snprintf(text, sizeof(text), "host %s has no IPv%d address, and "
+		    "only IPv%d is enabled", h->name, family, family);
+		rcpt_set(last, OUTCOME_DEFERRED, 0, "4.4.4", "", text);
+		return -1;
+	}
+
 	p->dane_outcome = kmta_dane_outcome_name(dh->outcome);
 	switch (dh->outcome) {
 	case KMTA_DANE_FAILED:
