@@ -90,6 +90,8 @@ is "AUTH only before TLS: exit 75" "$RC" 75
 ok "AUTH only before TLS: credentials never sent" sh -c \
     "! grep -q '>>> AUTH' '$T/err'"
 is "AUTH only before TLS: nothing stored" "$(mail_count before)" 0
+ok "AUTH only before TLS: log has the TLS version" grep -q \
+    'to=<b@example.net> .* tls=TLSv1[.0-9]* cipher=.* status=deferred' "$T/err"
 
 sed 's/auth_password = .*/auth_password = env:KMTA_TEST_NO_SUCH_VAR/' \
     "$T/plain.conf" >"$T/missing.conf"

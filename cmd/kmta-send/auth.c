@@ -146,6 +146,7 @@ session_auth(struct smtp_conn *c, const struct send_opts *o,
 	if (!c->tls_verified && !p->auth_allow_unverified) {
 		rcpt_set(last, OUTCOME_DEFERRED, 0, "4.7.0", c->peer,
 		    "SMTP AUTH not sent: TLS to the server is not verified");
+		tls_describe(c, last->tls, sizeof(last->tls));
 		last->policy_refused = true;
 		return SESSION_NEXT_HOST;
 	}
@@ -153,6 +154,7 @@ session_auth(struct smtp_conn *c, const struct send_opts *o,
 		rcpt_set(last, OUTCOME_DEFERRED, 0, "4.7.0", c->peer,
 		    "credentials are configured but the server does not offer "
 		    "AUTH PLAIN or LOGIN");
+		tls_describe(c, last->tls, sizeof(last->tls));
 		return SESSION_NEXT_HOST;
 	}
 
