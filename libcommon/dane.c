@@ -55,22 +55,44 @@ kmta_tlsa_format(const struct kmta_tlsa *t, char *out, size_t outlen)
 		n += snprintf(out + n, outlen - (size_t)n, "%02x", t->data[i]);
 }
 
+/*
+ * Copy one TLSA record into t. Returns -1 for a malformed record, and for
+ * one whose data is larger than KMTA_TLSA_DATA_MAX: then t has the usage,
+ * selector and type, len is 0 and *data_len is the size of the data.
+ */
 static int
-tlsa_from_rr(const ldns_rr *rr, struct kmta_tlsa *t)
+tlsa_from_rr(const ldns_rr *rr, struct kmta_tlsa *t, size_t *data_len)
 {
 	const ldns_rdf *data;
 
+	*data_len = 0;
+	t->len = 0;
 	if (ldns_rr_rd_count(rr) != 4)
 		return -1;
 	t->usage = ldns_rdf2native_int8(ldns_rr_rdf(rr, 0));
 	t->selector = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
 	t->mtype = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
 	data = ldns_rr_rdf(rr, 3);
-	if (ldns_rdf_size(data) > KMTA_TLSA_DATA_MAX)
+	*data_len = ldns_rdf_size(data);
+	if (*data_len > KMTA_TLSA_DATA_MAX)
 		return -1;
-	t->len = ldns_rdf_size(data);
+	t->len = *data_len;
 	memcpy(t->data, ldns_rdf_data(data), t->len);
 	return 0;
+}
+
+/*
+ * Whether t, whose data was too large to keep, would otherwise be usable:
+ * a DANE-TA(2) or DANE-EE(3) record with a full certificate or key (type
+ * 0). Dropping it could leave only unusable records and so turn
+ * certificate checks off, so such a record fails the lookup instead.
+ */
+static bool
+tlsa_usable_but_too_large(const struct kmta_tlsa *t, size_t data_len)
+{
+	return data_len > KMTA_TLSA_DATA_MAX &&
+	    (t->usage == KMTA_TLSA_DANE_TA || t->usage == KMTA_TLSA_DANE_EE) &&
+	    t->selector <= 1 && t->mtype == 0;
 }
 
 /* Query _PORT._tcp.BASE and keep the answer in h. */
@@ -80,7 +102,7 @@ lookup_tlsa(struct kmta_dns *dns, const char *base, int port,
 {
 	struct kmta_dns_answer ans;
 	char name[KMTA_DNS_NAME_MAX + 16];
-	size_t i, n;
+	size_t i, n, data_len;
 
 	snprintf(name, sizeof(name), "_%d._tcp.%s", port, base);
 	if (kmta_dns_lookup(dns, name, LDNS_RR_TYPE_TLSA, &ans, err) == -1)
@@ -103,8 +125,17 @@ lookup_tlsa(struct kmta_dns *dns, const char *base, int port,
 	}
 	for (i = 0; i < n; i++) {
 		if (tlsa_from_rr(ldns_rr_list_rr(ans.rrs, i),
-		    &h->tlsa[h->count]) == -1)
-			continue;
+		    &h->tlsa[h->count], &data_len) == -1) {
+			if (!tlsa_usable_but_too_large(&h->tlsa[h->count],
+			    data_len))
+				continue;
+			h->tlsa_result = KMTA_DNS_FAILED;
+			snprintf(h->why, sizeof(h->why), "TLSA lookup %s: a "
+			    "record has %zu bytes of data, more than the %d "
+			    "that kmta supports", name, data_len,
+			    KMTA_TLSA_DATA_MAX);
+			break;
+		}
 		if (kmta_tlsa_usable(&h->tlsa[h->count]))
 			h->usable++;
 		h->count++;

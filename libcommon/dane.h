@@ -27,7 +27,12 @@
 #include "dns.h"
 #include "err.h"
 
-#define KMTA_TLSA_DATA_MAX 1024
+/*
+ * The largest TLSA data kept: room for a full certificate (matching type
+ * 0), which is often over 1 KB with an RSA key. A usable record with more
+ * data fails the lookup (see kmta_dane_host), so it never goes unchecked.
+ */
+#define KMTA_TLSA_DATA_MAX 8192
 
 enum kmta_tlsa_usage {
 	KMTA_TLSA_PKIX_TA = 0,
