@@ -23,10 +23,12 @@ ok "--port error names the value" grep -q -- '--port: invalid value "0"' "$T/err
 is "--timeout x exits 64" "$?" 64
 "$B" --bogus-option a.test >/dev/null 2>&1
 is "unknown option exits 64" "$?" 64
-"$B" -4 -6 a.test >/dev/null 2>"$T/err"
+# A loopback name server with nothing bound, in case a usage error is missed.
+printf '[dns]\nname_servers = 127.0.0.1:9\ntimeout = 1\n' >"$T/loopback.conf"
+"$B" -c "$T/loopback.conf" -4 -6 a.test >/dev/null 2>"$T/err"
 is "-4 with -6 exits 64" "$?" 64
 ok "-4 with -6 explained" grep -q -- "-4 and -6 exclude each other" "$T/err"
-"$B" tlsa >/dev/null 2>"$T/err"
+"$B" -c "$T/loopback.conf" tlsa >/dev/null 2>"$T/err"
 is "tlsa without CERTFILE exits 64" "$?" 64
 ok "tlsa without CERTFILE explained" grep -q "tlsa: expected one CERTFILE" "$T/err"
 
