@@ -225,26 +225,38 @@ kmta_dnssec_worst(enum kmta_dnssec a, enum kmta_dnssec b)
 }
 
 /*
- * One query to one server. Returns the reply or NULL, and sets *security.
+ * Send one query to one server, with the CD bit set or clear. Returns the
+ * reply whatever its rcode, or NULL with why set when none arrived.
  */
+static ldns_pkt *
+query_send(struct dns_server *s, const ldns_rdf *name, ldns_rr_type type,
+    bool cd, char *why, size_t whylen)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_status st;
+
+	ldns_resolver_set_dnssec_cd(s->res, cd);
+	st = ldns_resolver_query_status(&pkt, s->res, name, type,
+	    LDNS_RR_CLASS_IN, LDNS_RD);
+	if (st == LDNS_STATUS_OK && pkt != NULL)
+		return pkt;
+	ldns_pkt_free(pkt);
+	snprintf(why, whylen, "%s: %s", s->label, ldns_get_errorstr_by_id(st));
+	return NULL;
+}
+
 /* A reply asked with the CD bit and validated here. */
 static ldns_pkt *
 query_validating(struct dns_server *s, const ldns_rdf *name,
     ldns_rr_type type, enum kmta_dnssec *security, char *why, size_t whylen)
 {
-	ldns_pkt *pkt = NULL;
-	ldns_status st;
+	ldns_pkt *pkt;
 	ldns_pkt_rcode rcode;
 
-	ldns_resolver_set_dnssec_cd(s->res, true);
-	st = ldns_resolver_query_status(&pkt, s->res, name, type,
-	    LDNS_RR_CLASS_IN, LDNS_RD);
 	*security = KMTA_DNSSEC_FAILED;
-	if (st != LDNS_STATUS_OK || pkt == NULL) {
-		snprintf(why, whylen, "%s: %s", s->label,
-		    ldns_get_errorstr_by_id(st));
+	pkt = query_send(s, name, type, true, why, whylen);
+	if (pkt == NULL)
 		return NULL;
-	}
 	rcode = ldns_pkt_get_rcode(pkt);
 	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
 		snprintf(why, whylen, "%s: %s", s->label,
@@ -266,19 +278,15 @@ static ldns_pkt *
 query_server(struct dns_server *s, const ldns_rdf *name, ldns_rr_type type,
     enum kmta_dnssec *security, char *why, size_t whylen)
 {
-	ldns_pkt *pkt = NULL, *cd = NULL;
+	ldns_pkt *pkt, *cd = NULL;
 	ldns_status st;
 	ldns_pkt_rcode rcode;
 
 	if (ldns_resolver_dnssec_anchors(s->res) != NULL)
 		return query_validating(s, name, type, security, why, whylen);
 
-	ldns_resolver_set_dnssec_cd(s->res, false);
-	st = ldns_resolver_query_status(&pkt, s->res, name, type,
-	    LDNS_RR_CLASS_IN, LDNS_RD);
-	if (st != LDNS_STATUS_OK || pkt == NULL) {
-		snprintf(why, whylen, "%s: %s", s->label,
-		    ldns_get_errorstr_by_id(st));
+	pkt = query_send(s, name, type, false, why, whylen);
+	if (pkt == NULL) {
 		*security = KMTA_DNSSEC_FAILED;
 		return NULL;
 	}
@@ -332,8 +340,8 @@ query(struct kmta_dns *dns, const ldns_rdf *name, ldns_rr_type type,
 	return NULL;
 }
 
-static void
-name_to_str(const ldns_rdf *rdf, char *out, size_t outlen)
+void
+kmta_dns_name_str(const ldns_rdf *rdf, char *out, size_t outlen)
 {
 	char *s = ldns_rdf2str(rdf);
 	size_t len;
@@ -395,7 +403,7 @@ kmta_dns_lookup(struct kmta_dns *dns, const char *name, ldns_rr_type type,
 		    name);
 
 	for (i = 0; i <= KMTA_DNS_MAX_CNAME; i++) {
-		name_to_str(qname, ans->name, sizeof(ans->name));
+		kmta_dns_name_str(qname, ans->name, sizeof(ans->name));
 		pkt = query(dns, qname, type, &step, ans->why,
 		    sizeof(ans->why));
 		ans->security = kmta_dnssec_worst(ans->security, step);

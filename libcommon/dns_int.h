@@ -1,4 +1,4 @@
-/* Internal to dns*.c: in-process DNSSEC validation. */
+/* Internal to dns*.c: in-process DNSSEC validation and name text. */
 #ifndef KMTA_DNS_INT_H
 #define KMTA_DNS_INT_H
 
@@ -14,5 +14,8 @@ int kmta_dns_load_anchors(const char *path, ldns_rr_list **out,
  */
 enum kmta_dnssec kmta_dns_validate(ldns_resolver *res, ldns_pkt *pkt,
     const ldns_rdf *qname, ldns_rr_type qtype);
+
+/* Copy a domain name as text without its trailing dot ("." stays). */
+void kmta_dns_name_str(const ldns_rdf *rdf, char *out, size_t outlen);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
+#include "dns_int.h"
 
 static int
 no_memory(struct kmta_err *err, const char *name)
@@ -12,17 +12,27 @@ no_memory(struct kmta_err *err, const char *name)
 	return kmta_err_set(err, EX_OSERR, "%s: %s", name, strerror(ENOMEM));
 }
 
-static void
-rdf_name(const ldns_rdf *rdf, char *out, size_t outlen)
+/*
+ * Look name up and copy the result, its DNSSEC status and the reason for a
+ * failure into the caller's set. Returns 1 with ans holding the records
+ * when some were found, 0 when none were (ans is then empty), or -1.
+ */
+static int
+lookup_records(struct kmta_dns *dns, const char *name, ldns_rr_type type,
+    struct kmta_dns_answer *ans, enum kmta_dns_result *result,
+    enum kmta_dnssec *security, char *why, size_t whylen,
+    struct kmta_err *err)
 {
-	char *s = ldns_rdf2str(rdf);
-	size_t len;
-
-	snprintf(out, outlen, "%s", s ? s : "");
-	free(s);
-	len = strlen(out);
-	if (len > 1 && out[len - 1] == '.')
-		out[len - 1] = '\0';
+	if (kmta_dns_lookup(dns, name, type, ans, err) == -1)
+		return -1;
+	*result = ans->result;
+	*security = ans->security;
+	snprintf(why, whylen, "%s", ans->why);
+	if (ans->result != KMTA_DNS_FOUND) {
+		kmta_dns_answer_free(ans);
+		return 0;
+	}
+	return 1;
 }
 
 static int
@@ -40,15 +50,13 @@ kmta_dns_mx(struct kmta_dns *dns, const char *domain, struct kmta_mx_set *out,
 	struct kmta_dns_answer ans;
 	size_t i, n;
 	ldns_rr *rr;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (kmta_dns_lookup(dns, domain, LDNS_RR_TYPE_MX, &ans, err) == -1)
-		return -1;
-	out->result = ans.result;
-	out->security = ans.security;
-	snprintf(out->why, sizeof(out->why), "%s", ans.why);
-	if (ans.result != KMTA_DNS_FOUND)
-		return 0;
+	rc = lookup_records(dns, domain, LDNS_RR_TYPE_MX, &ans, &out->result,
+	    &out->security, out->why, sizeof(out->why), err);
+	if (rc <= 0)
+		return rc;
 
 	n = ldns_rr_list_rr_count(ans.rrs);
 	out->hosts = calloc(n, sizeof(*out->hosts));
@@ -60,7 +68,7 @@ kmta_dns_mx(struct kmta_dns *dns, const char *domain, struct kmta_mx_set *out,
 		rr = ldns_rr_list_rr(ans.rrs, i);
 		out->hosts[i].preference = ldns_rdf2native_int16(
 		    ldns_rr_rdf(rr, 0));
-		rdf_name(ldns_rr_rdf(rr, 1), out->hosts[i].host,
+		kmta_dns_name_str(ldns_rr_rdf(rr, 1), out->hosts[i].host,
 		    sizeof(out->hosts[i].host));
 	}
 	out->count = n;
@@ -206,15 +214,13 @@ kmta_dns_txt(struct kmta_dns *dns, const char *name, struct kmta_txt_set *out,
 {
 	struct kmta_dns_answer ans;
 	size_t i, n;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (kmta_dns_lookup(dns, name, LDNS_RR_TYPE_TXT, &ans, err) == -1)
-		return -1;
-	out->result = ans.result;
-	out->security = ans.security;
-	snprintf(out->why, sizeof(out->why), "%s", ans.why);
-	if (ans.result != KMTA_DNS_FOUND)
-		return 0;
+	rc = lookup_records(dns, name, LDNS_RR_TYPE_TXT, &ans, &out->result,
+	    &out->security, out->why, sizeof(out->why), err);
+	if (rc <= 0)
+		return rc;
 
 	n = ldns_rr_list_rr_count(ans.rrs);
 	out->texts = calloc(n, sizeof(*out->texts));
