@@ -174,22 +174,6 @@ setup(CURL *curl, const struct http_options *opt, const char *method,
 	set_tls(curl, opt);
 }
 
-static struct curl_slist *
-build_resolve(const char *const *entries)
-{
-	struct curl_slist *list = NULL, *next;
-
-	for (; entries != NULL && *entries != NULL; entries++) {
-		next = curl_slist_append(list, *entries);
-		if (next == NULL) {
-			curl_slist_free_all(list);
-			return NULL;
-		}
-		list = next;
-	}
-	return list;
-}
-
 static void
 copy_content_type(CURL *curl, struct http_response *resp)
 {
@@ -222,25 +206,6 @@ attempt_error(CURLcode rc, const char *url, const char *detail,
 	}
 }
 
-static struct curl_slist *
-build_headers(const char *const *headers)
-{
-	struct curl_slist *list = NULL, *next;
-
-	/* An empty Expect: stops curl from waiting for 100-continue. */
-	list = curl_slist_append(list, "Expect:");
-	for (; list != NULL && headers != NULL && *headers != NULL;
-	    headers++) {
-		next = curl_slist_append(list, *headers);
-		if (next == NULL) {
-			curl_slist_free_all(list);
-			return NULL;
-		}
-		list = next;
-	}
-	return list;
-}
-
 /* Free a header list, wiping it first because it may carry a token. */
 static void
 free_headers(struct curl_slist *list)
@@ -250,6 +215,38 @@ free_headers(struct curl_slist *list)
 	for (l = list; l != NULL; l = l->next)
 		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(list);
+}
+
+/*
+ * Append the NULL-terminated items (none when items is NULL) to list.
+ * Returns the list, or NULL after wiping and freeing it when memory runs
+ * out.
+ */
+static struct curl_slist *
+slist_append_all(struct curl_slist *list, const char *const *items)
+{
+	struct curl_slist *next;
+
+	for (; items != NULL && *items != NULL; items++) {
+		next = curl_slist_append(list, *items);
+		if (next == NULL) {
+			free_headers(list);
+			return NULL;
+		}
+		list = next;
+	}
+	return list;
+}
+
+static struct curl_slist *
+build_headers(const char *const *headers)
+{
+	/* An empty Expect: stops curl from waiting for 100-continue. */
+	struct curl_slist *list = curl_slist_append(NULL, "Expect:");
+
+	if (list == NULL)
+		return NULL;
+	return slist_append_all(list, headers);
 }
 
 static int
@@ -334,7 +331,7 @@ http_request(const struct http_options *opt, const char *method,
 	curl = http_handle;
 	hdrs = build_headers(headers);
 	if (opt->resolve != NULL)
-		resolve = build_resolve(opt->resolve);
+		resolve = slist_append_all(NULL, opt->resolve);
 	if (curl == NULL || hdrs == NULL ||
 	    (opt->resolve != NULL && resolve == NULL)) {
 		free_headers(hdrs);
