@@ -167,7 +167,7 @@ secret_exec(const struct kmta_conf *conf,
 	free(parked);
 
 	/*
-	 * Close the Vault connection and wipe the token and cached secrets:
+	 * Close the Vault connection and wipe the token and cached secrets.
 	 * curl's sockets are not close-on-exec, so the command would
 	 * otherwise inherit the connection and keep it open.
 	 */

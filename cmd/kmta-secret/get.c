@@ -1,29 +1,22 @@
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "fsio.h"
 #include "keysource.h"
 #include "secret.h"
 #include "vault.h"
 
+/* Write to standard output; any failure is an I/O error (EX_IOERR). */
 static int
 write_stdout(const void *data, size_t len, struct kmta_err *err)
 {
-	const unsigned char *p = data;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(STDOUT_FILENO, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return kmta_err_set(err, EX_IOERR, "write standard "
-			    "output: %s", strerror(errno));
-		p += n;
-		len -= (size_t)n;
+	if (kmta_write_all(STDOUT_FILENO, data, len, "standard output",
+	    err) == -1) {
+		err->code = EX_IOERR;
+		return -1;
 	}
 	return 0;
 }
