@@ -3,7 +3,8 @@
 # "3 0 0"), on a loopback name server that sets the AD bit
 # (t/lib/adzoned.py): the server whose certificate the record holds gets
 # the message, another certificate defers, and a record too large for
-# kmta defers instead of being dropped.
+# kmta defers instead of being dropped. An address literal names no MX
+# host, so DANE does not apply to it.
 . "$KMTA_TOP/t/lib/sendtest.sh"
 st_need_tools
 /usr/bin/python3 -c 'import dns.message' 2>/dev/null ||
@@ -77,5 +78,11 @@ is "oversized TLSA: exit 75" "$RC" 75
 is "oversized TLSA: deferred" "$(result_field user@big.test 1)" deferred
 ok "oversized TLSA: says why" grep -q 'more than the 8192' "$T/out"
 is "oversized TLSA: nothing more stored" "$(mail_count good)" 1
+
+send_run -c "$T/good.conf" -f a@example.org 'user@[127.0.0.1]'
+is "address literal: exit 0" "$RC" 0
+is "address literal: delivered" "$(result_field 'user@[127.0.0.1]' 1)" \
+    delivered
+ok "address literal: no DANE lookup" sh -c "! grep -q 'dane=' '$T/err'"
 
 done_testing

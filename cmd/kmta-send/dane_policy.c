@@ -19,7 +19,7 @@
 /*
  * Open the libcommon resolver, which keeps DNSSEC status, when DANE or
  * MTA-STS applies to domain: [domain] enable_dane or enable_mta_sts is set
- * and the domain has no relay.
+ * and the domain is neither relayed nor an address literal.
  */
 int
 policy_dns_open(const struct send_opts *o, const char *domain,
@@ -29,6 +29,11 @@ policy_dns_open(const struct send_opts *o, const char *domain,
 
 	*dns = NULL;
 	if (kmta_conf_domain_str(o->conf, domain, "relay", NULL) != NULL)
+		return 0;
+
+	/* An address literal (user@[127.0.0.1]) has no host name to look up
+	 * TLSA records or an MTA-STS policy for. */
+	if (domain[0] == '[')
 		return 0;
 	if (!kmta_conf_domain_bool(o->conf, domain, "enable_dane", false) &&
 	    !kmta_conf_domain_bool(o->conf, domain, "enable_mta_sts", true))
