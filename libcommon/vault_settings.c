@@ -322,9 +322,11 @@ read_token_file(const char *path, struct kmta_secret *out,
 	while (out->len > 0 && strchr(" \t\r\n", out->data[out->len - 1]))
 		out->data[--out->len] = '\0';
 	if (out->len == 0 || out->len == out->cap) {
+		const char *why = out->len == 0 ? "empty file" :
+		    "longer than a Vault token";
+
 		kmta_secret_free(out);
-		return kmta_err_set(err, EX_CONFIG, "%s: %s", path,
-		    n == 0 ? "empty file" : "longer than a Vault token");
+		return kmta_err_set(err, EX_CONFIG, "%s: %s", path, why);
 	}
 	return 0;
 }

@@ -191,6 +191,13 @@ is($r->{rc}, 0, 'a 0644 token file still works');
 like($r->{err}, qr/warning: token file .*mode 0644 is readable by group or others/,
     'a 0644 token file gives a warning');
 
+spew("$TMP/blank-token", "\n \t\n", 0600);
+spew("$TMP/blank.conf", "[vault]\ntoken_file = $TMP/blank-token\n");
+$r = get(['vault:secret/dkim/example.com'], VAULT_TOKEN => undef,
+    KMTA_CONF => "$TMP/blank.conf");
+is($r->{rc}, 78, 'a blank token file exits 78');
+like($r->{err}, qr/blank-token: empty file/, 'a blank token file is called empty');
+
 $r = get(['vault:secret/dkim/example.com'], VAULT_TOKEN => undef);
 is($r->{rc}, 78, 'no token anywhere exits 78');
 like($r->{err}, qr/VAULT_TOKEN is not set.*token_file.*\Q$TMP\E\/home\/\.vault-token does not exist/,
