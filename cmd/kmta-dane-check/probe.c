@@ -88,6 +88,7 @@ read_reply(struct smtp_conn *c, char *reply, size_t replylen)
 	size_t used = 0, linelen;
 	ssize_t n;
 	int code = -1;
+	bool last;
 
 	reply[0] = '\0';
 	for (;;) {
@@ -106,6 +107,10 @@ read_reply(struct smtp_conn *c, char *reply, size_t replylen)
 		if (linelen < 4 || c->buf[0] < '2' || c->buf[0] > '5')
 			return -1;
 		code = atoi(c->buf);
+
+		/* A line too long for the rest of reply is left out of it,
+		 * but still decides whether the reply goes on. */
+		last = linelen < 5 || c->buf[3] != '-';
 		if (used + linelen < replylen) {
 			memcpy(reply + used, c->buf, linelen);
 			used += linelen;
@@ -113,7 +118,7 @@ read_reply(struct smtp_conn *c, char *reply, size_t replylen)
 		}
 		memmove(c->buf, nl + 1, c->len - linelen);
 		c->len -= linelen;
-		if (linelen < 5 || reply[used - linelen + 3] != '-')
+		if (last)
 			return code;
 	}
 }
