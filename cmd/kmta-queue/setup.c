@@ -7,29 +7,32 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "owner.h"
 #include "setup.h"
 
-/* Create the queue as root and give it to pw, so pw can run it. */
+/*
+ * Open the queue as root (creating it when create is set) and give it,
+ * with every file already in it, to pw, so pw can deliver what root or
+ * an earlier queue user stored there.
+ */
 static int
-prepare_queue_for(const char *path, const struct passwd *pw,
+prepare_queue_for(const char *path, bool create, const struct passwd *pw,
     struct kmta_err *err)
 {
-	static const char *const subdirs[] = { ".", "tmp", "msg", "env" };
+	struct owner_result result = { 0 };
 	struct queue q;
-	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (queue_open(&q, path, true, err) == -1) {
+	if (queue_open(&q, path, create, err) == -1) {
 		queue_close(&q);
 		return -1;
 	}
-	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]) && rc == 0; i++)
-		if (fchownat(q.dirfd, subdirs[i], pw->pw_uid, pw->pw_gid,
-		    AT_SYMLINK_NOFOLLOW) == -1)
-			rc = kmta_err_set(err, kmta_errno_code(errno),
-			    "chown %s/%s to %s: %s", path, subdirs[i],
-			    pw->pw_name, strerror(errno));
+	rc = owner_take_over(q.dirfd, path, pw->pw_uid, pw->pw_gid, &result,
+	    err);
 	queue_close(&q);
+	if (rc == 0 && result.changed > 0)
+		kmta_info("queue %s: gave %zu files and directories to user "
+		    "%s", path, result.changed, pw->pw_name);
 	return rc;
 }
 
@@ -68,7 +71,7 @@ leave_root(const struct setup *s, const struct kmta_conf *conf,
 	if (pw->pw_uid == 0)
 		return kmta_err_set(err, EX_CONFIG, "[queue] user: %s: has "
 		    "uid 0; name an unprivileged user", user);
-	if (s->create && prepare_queue_for(path, pw, err) == -1)
+	if (prepare_queue_for(path, s->create, pw, err) == -1)
 		return -1;
 	return become_user(pw, err);
 }

@@ -15,8 +15,9 @@ struct setup {
 };
 
 /*
- * Load the config, apply [log], leave root for [queue] user when it is
- * set, and open the queue. A runner started as root without [queue] user
+ * Load the config, apply [log], and open the queue. Started as root with
+ * [queue] user set, give that user the queue directory and every file in
+ * it, then switch to it. A runner started as root without [queue] user
  * fails with EX_NOPERM.
  */
 int setup_open(const struct setup *s, struct kmta_conf **conf,
