@@ -9,7 +9,22 @@
 #include <unistd.h>
 
 #include "keysource.h"
-#include "vault.h"
+#include "vault.h"	/* vault_check_syntax() only: no libcurl */
+
+static const struct keysource_vault_backend *vault_backend;
+
+void
+keysource_set_vault_backend(const struct keysource_vault_backend *b)
+{
+	vault_backend = b;
+}
+
+static int
+no_vault_backend(const char *src, struct kmta_err *err)
+{
+	return kmta_err_set(err, EX_SOFTWARE, "key source %s: this program "
+	    "has no Vault client", src);
+}
 
 int
 keysource_check_syntax(const char *src)
@@ -182,7 +197,9 @@ keysource_load(const struct kmta_conf *conf, const char *src,
 	case KEYSOURCE_ENV:
 		return load_env(src + 4, out, err);
 	case KEYSOURCE_VAULT:
-		return vault_keysource_load(conf, src, out, err);
+		if (vault_backend == NULL)
+			return no_vault_backend(src, err);
+		return vault_backend->load(conf, src, out, err);
 	case KEYSOURCE_FILE:
 		break;
 	}
@@ -280,7 +297,9 @@ keysource_store(const struct kmta_conf *conf, const char *src,
 		return kmta_err_set(err, EX_USAGE, "key source %s: env: "
 		    "sources cannot be written; use file: or vault:", src);
 	case KEYSOURCE_VAULT:
-		return vault_keysource_store(conf, src, data, len, err);
+		if (vault_backend == NULL)
+			return no_vault_backend(src, err);
+		return vault_backend->store(conf, src, data, len, err);
 	case KEYSOURCE_FILE:
 		break;
 	}

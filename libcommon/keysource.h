@@ -4,7 +4,12 @@
  *   /path/file, file:/path/file   a local file, which must not be readable
  *                                 by group or others
  *   env:NAME                      an environment variable
- *   vault:MOUNT/PATH#FIELD        a field of a Vault KV secret (vault.c)
+ *   vault:MOUNT/PATH#FIELD        a field of a Vault KV secret, read
+ *                                 through the backend that the program
+ *                                 selected with keysource_set_vault_backend()
+ *
+ * This file links no Vault client, so that a program which reads only
+ * local keys does not load libcurl at start-up.
  *
  * A loaded secret sits in memory locked against swapping where permitted
  * and is wiped by kmta_secret_free().
@@ -31,6 +36,25 @@ struct kmta_secret {
 	size_t cap;
 	int locked;		/* mlock(2) succeeded */
 };
+
+/*
+ * Functions that load and store vault: key sources. vault.h provides the
+ * in-process client (vault_inprocess_backend), and kmta-sign's backend
+ * runs kmta-secret.
+ */
+struct keysource_vault_backend {
+	int (*load)(const struct kmta_conf *conf, const char *src,
+	    struct kmta_secret *out, struct kmta_err *err);
+	int (*store)(const struct kmta_conf *conf, const char *src,
+	    const unsigned char *data, size_t len, struct kmta_err *err);
+};
+
+/*
+ * Select how vault: key sources are read and written, once at start-up.
+ * Until a program selects a backend, vault: sources fail with
+ * EX_SOFTWARE.
+ */
+void keysource_set_vault_backend(const struct keysource_vault_backend *b);
 
 /* Return 0 when src is a well-formed key source, else -1. */
 int keysource_check_syntax(const char *src);

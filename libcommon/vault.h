@@ -47,6 +47,12 @@ struct vault_info {
 	char token_source[64];		/* "VAULT_TOKEN", "approle", ... */
 };
 
+/*
+ * The in-process Vault client as a key source backend, for
+ * keysource_set_vault_backend().
+ */
+extern const struct keysource_vault_backend vault_inprocess_backend;
+
 /* Return 0 when src is a well-formed vault: key source, else -1. */
 int vault_check_syntax(const char *src);
 

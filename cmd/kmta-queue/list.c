@@ -89,11 +89,87 @@ print_json(FILE *out, const struct envelope *env)
 }
 
 int
+list_load_entry(struct queue *q, const char *id, struct envelope *env,
+    struct kmta_err *err)
+{
+	char msg_path[64], env_path[64];
+	int fd, saved;
+
+	if (store_load_envelope(q, id, env, err) == -1)
+		return -1;
+	snprintf(msg_path, sizeof(msg_path), "msg/%s", id);
+	fd = openat(q->dirfd, msg_path, O_RDONLY | O_CLOEXEC);
+	if (fd != -1) {
+		close(fd);
+		return 0;
+	}
+	saved = errno;
+	envelope_free(env);
+
+	/* Removal and quarantine also take env/ID away, so a message file
+	 * missing along with its envelope means the message left the queue. */
+	snprintf(env_path, sizeof(env_path), "env/%s", id);
+	if (saved == ENOENT && faccessat(q->dirfd, env_path, F_OK,
+	    AT_SYMLINK_NOFOLLOW) == -1)
+		return kmta_err_set(err, EX_NOINPUT,
+		    "queue id %s: not in the queue", id);
+	if (saved == ENOENT)
+		return kmta_err_set(err, EX_DATAERR, "open %s: message file "
+		    "missing while its envelope exists", msg_path);
+	return kmta_err_set(err, kmta_errno_code(saved), "open %s: %s",
+	    msg_path, strerror(saved));
+}
+
+static void
+print_unreadable_text(FILE *out, const char *id, const char *reason)
+{
+	fprintf(out, "%-18s? unreadable: %s\n\n", id, reason);
+}
+
+static void
+print_unreadable_json(FILE *out, const char *id, const char *reason)
+{
+	fputs("{\"id\":", out);
+	json_string(out, id);
+	fputs(",\"error\":", out);
+	json_string(out, reason);
+	fputc('}', out);
+}
+
+static void
+print_total(FILE *out, size_t bytes, size_t shown, size_t unreadable)
+{
+	if (shown == 0 && unreadable == 0) {
+		fputs("Mail queue is empty\n", out);
+		return;
+	}
+	fprintf(out, "-- %zu Kbytes in %zu Request%s", (bytes + 1023) / 1024,
+	    shown, shown == 1 ? "" : "s");
+	if (unreadable > 0)
+		fprintf(out, ", %zu unreadable", unreadable);
+	fputs(".\n", out);
+}
+
+/*
+ * Report the unreadable entries as one error that gives their count and
+ * the first one, whose code becomes the exit status.
+ */
+int
+list_unreadable_error(size_t unreadable, const struct kmta_err *first,
+    struct kmta_err *err)
+{
+	return kmta_err_set(err, first->code, "%zu queue entr%s could not be "
+	    "read (first: %s)", unreadable, unreadable == 1 ? "y" : "ies",
+	    first->msg);
+}
+
+int
 list_queue(struct queue *q, FILE *out, bool json, struct kmta_err *err)
 {
+	struct kmta_err entry_err = { 0 }, first = { 0 };
 	struct envelope env;
 	char **ids;
-	size_t nids, i, shown = 0, bytes = 0;
+	size_t nids, i, shown = 0, unreadable = 0, bytes = 0;
 
 	if (queue_ids(q, &ids, &nids, err) == -1)
 		return -1;
@@ -103,14 +179,27 @@ list_queue(struct queue *q, FILE *out, bool json, struct kmta_err *err)
 		fprintf(out, "%-18s  %9s %-19s  %s\n", "-Queue ID-", "-Size-",
 		    "-Arrival Time-", "-Sender/Recipient-------");
 	for (i = 0; i < nids; i++) {
-		/* A message removed since the scan is simply not listed. */
-		if (store_load_envelope(q, ids[i], &env, err) == -1) {
-			if (err->code != EX_NOINPUT)
-				kmta_warn("%s", err->msg);
+		if (list_load_entry(q, ids[i], &env, &entry_err) == -1) {
+			/* A message removed since the scan is simply not
+			 * listed, but one that is there and cannot be read
+			 * is shown, so nothing in the queue is hidden. */
+			if (entry_err.code == EX_NOINPUT)
+				continue;
+			if (unreadable++ == 0)
+				first = entry_err;
+			if (json) {
+				fputs(shown + unreadable > 1 ? ",\n" : "\n",
+				    out);
+				print_unreadable_json(out, ids[i],
+				    entry_err.msg);
+			} else {
+				print_unreadable_text(out, ids[i],
+				    entry_err.msg);
+			}
 			continue;
 		}
 		if (json) {
-			fputs(shown ? ",\n" : "\n", out);
+			fputs(shown + unreadable > 0 ? ",\n" : "\n", out);
 			print_json(out, &env);
 		} else {
 			print_text(out, &env);
@@ -121,12 +210,11 @@ list_queue(struct queue *q, FILE *out, bool json, struct kmta_err *err)
 	}
 	queue_ids_free(ids, nids);
 	if (json)
-		fputs(shown ? "\n]\n" : "]\n", out);
-	else if (shown == 0)
-		fputs("Mail queue is empty\n", out);
+		fputs(shown + unreadable > 0 ? "\n]\n" : "]\n", out);
 	else
-		fprintf(out, "-- %zu Kbytes in %zu Request%s.\n",
-		    (bytes + 1023) / 1024, shown, shown == 1 ? "" : "s");
+		print_total(out, bytes, shown, unreadable);
+	if (unreadable > 0)
+		return list_unreadable_error(unreadable, &first, err);
 	return 0;
 }
 

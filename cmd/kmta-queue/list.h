@@ -7,7 +7,23 @@
 
 #include "queue.h"
 
-/* Postfix-style listing, or a JSON array of envelopes with json set. */
+/*
+ * Load the envelope of id and check that its message file can be read,
+ * so an entry that a runner could not deliver is never shown as fine.
+ * Fails with EX_NOINPUT only when the message left the queue.
+ */
+int list_load_entry(struct queue *q, const char *id, struct envelope *env,
+    struct kmta_err *err);
+
+/* Fill err with a count of unreadable entries and the first one's cause. */
+int list_unreadable_error(size_t unreadable, const struct kmta_err *first,
+    struct kmta_err *err);
+
+/*
+ * Postfix-style listing, or a JSON array of envelopes with json set.
+ * An entry that cannot be read is listed with its id and the reason, and
+ * then the listing fails with the first such entry's code.
+ */
 int list_queue(struct queue *q, FILE *out, bool json, struct kmta_err *err);
 
 /* The envelope of one message, then the message itself. */

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "list.h"
+#include "log.h"
 
 struct domain_count {
 	char name[QUEUE_ADDR_MAX];
@@ -11,7 +12,7 @@ struct domain_count {
 };
 
 struct queue_counts {
-	size_t messages, held, bytes;
+	size_t messages, unreadable, held, bytes;
 	size_t state[RCPT_FAILED + 1];
 	time_t oldest;
 	struct domain_count *domains;
@@ -64,8 +65,8 @@ print_counts(FILE *out, const struct queue_counts *c, time_t now)
 {
 	size_t i;
 
-	fprintf(out, "messages %zu\nheld %zu\nbytes %zu\n", c->messages,
-	    c->held, c->bytes);
+	fprintf(out, "messages %zu\nunreadable %zu\nheld %zu\nbytes %zu\n",
+	    c->messages, c->unreadable, c->held, c->bytes);
 	for (i = 0; i <= RCPT_FAILED; i++)
 		fprintf(out, "recipients_%s %zu\n",
 		    rcpt_state_name((enum rcpt_state)i), c->state[i]);
@@ -76,9 +77,15 @@ print_counts(FILE *out, const struct queue_counts *c, time_t now)
 		    c->domains[i].pending);
 }
 
+/*
+ * Count the queue. An entry that cannot be read is counted as unreadable
+ * and named on stderr, and the counts are still printed before the
+ * command fails with the first such entry's code.
+ */
 int
 list_stats(struct queue *q, FILE *out, time_t now, struct kmta_err *err)
 {
+	struct kmta_err entry_err = { 0 }, first = { 0 };
 	struct queue_counts counts = { 0 };
 	struct envelope env;
 	char **ids;
@@ -88,8 +95,15 @@ list_stats(struct queue *q, FILE *out, time_t now, struct kmta_err *err)
 	if (queue_ids(q, &ids, &nids, err) == -1)
 		return -1;
 	for (i = 0; i < nids && rc == 0; i++) {
-		if (store_load_envelope(q, ids[i], &env, err) == -1)
+		if (list_load_entry(q, ids[i], &env, &entry_err) == -1) {
+			if (entry_err.code == EX_NOINPUT)
+				continue;
+			kmta_error("queue_id=%s unreadable: %s", ids[i],
+			    entry_err.msg);
+			if (counts.unreadable++ == 0)
+				first = entry_err;
 			continue;
+		}
 		rc = count_envelope(&counts, &env);
 		envelope_free(&env);
 	}
@@ -97,5 +111,9 @@ list_stats(struct queue *q, FILE *out, time_t now, struct kmta_err *err)
 	if (rc == 0)
 		print_counts(out, &counts, now);
 	free(counts.domains);
-	return rc == 0 ? 0 : kmta_err_set(err, EX_OSERR, "out of memory");
+	if (rc != 0)
+		return kmta_err_set(err, EX_OSERR, "out of memory");
+	if (counts.unreadable > 0)
+		return list_unreadable_error(counts.unreadable, &first, err);
+	return 0;
 }

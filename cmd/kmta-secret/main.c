@@ -222,6 +222,7 @@ main(int argc, char **argv)
 	int c, rc;
 
 	kmta_log_init("kmta-secret");
+	keysource_set_vault_backend(&vault_inprocess_backend);
 	if (harden_process(&err) == -1)
 		return fail(&err);
 

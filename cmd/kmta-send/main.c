@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include "harden.h"
+#include "keysource.h"
 #include "log.h"
 #include "send.h"
+#include "vault.h"
 
 #define CONNECT_TIMEOUT 30	/* seconds; RFC 5321 gives none */
 
@@ -204,6 +206,7 @@ main(int argc, char **argv)
 	int rc;
 
 	kmta_log_init("kmta-send");
+	keysource_set_vault_backend(&vault_inprocess_backend);
 
 	/* An AUTH password may be loaded: keep it out of core dumps. */
 	if (harden_process(&err) == -1) {

@@ -16,6 +16,7 @@
 #include "genkey.h"
 #include "log.h"
 #include "request.h"
+#include "secretexec.h"
 #include "stream.h"
 #include "testkey.h"
 #include "verify.h"
@@ -194,6 +195,9 @@ main(int argc, char **argv)
 	int require = 0, batch = 0, jobs = 1, rc;
 
 	kmta_log_init("kmta-sign");
+	/* vault: key sources run kmta-secret, so that kmta-sign links no
+	 * libcurl (secretexec.c). */
+	keysource_set_vault_backend(&secretexec_backend);
 	/* Skipping openssl.cnf keeps start-up short for one process per
 	 * message; nothing here needs engines or providers it configures. */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
