@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -31,8 +32,9 @@ prepare_queue_for(const char *path, bool create, const struct passwd *pw,
 	    err);
 	queue_close(&q);
 	if (rc == 0 && result.changed > 0)
-		kmta_info("queue %s: gave %zu files and directories to user "
-		    "%s", path, result.changed, pw->pw_name);
+		kmta_info("queue %s: owner of %zu entr%s changed to user %s",
+		    path, result.changed, result.changed == 1 ? "y" : "ies",
+		    pw->pw_name);
 	return rc;
 }
 
@@ -50,27 +52,69 @@ become_user(const struct passwd *pw, struct kmta_err *err)
 	return 0;
 }
 
-/* Switch from root to [queue] user; a runner without one is rejected. */
+/*
+ * Without [queue] user, a queue directory that an unprivileged user owns
+ * names its user, so that mail root adds (cron's, through sendmail) is
+ * stored in files that user's runner can read. Return whether owner was
+ * filled. When the uid has no passwd entry, owner's name is written to
+ * name as "uid N".
+ */
+static bool
+queue_dir_owner(const char *path, struct passwd *owner, char *name,
+    size_t namelen)
+{
+	const struct passwd *pw;
+	struct stat st;
+
+	if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid == 0)
+		return false;
+	pw = getpwuid(st.st_uid);
+	if (pw != NULL) {
+		*owner = *pw;
+		return true;
+	}
+	snprintf(name, namelen, "uid %ld", (long)st.st_uid);
+	memset(owner, 0, sizeof(*owner));
+	owner->pw_name = name;
+	owner->pw_uid = st.st_uid;
+	owner->pw_gid = st.st_gid;
+	return true;
+}
+
+/*
+ * Switch from root to [queue] user, or else to the owner of the queue
+ * directory when that is not root. A runner without [queue] user is
+ * rejected, so that kmta-send never runs as root by accident.
+ */
 static int
 leave_root(const struct setup *s, const struct kmta_conf *conf,
     const char *path, struct kmta_err *err)
 {
 	const char *user = kmta_conf_str(conf, "queue", "user", NULL);
 	const struct passwd *pw;
+	struct passwd owner;
+	char owner_name[32];
 
-	if (user == NULL)
-		return s->runner ? kmta_err_set(err, EX_NOPERM,
-		    "will not deliver as root: set [queue] user to an "
-		    "unprivileged user (such as nobody) that owns %s", path) :
-		    0;
-	errno = 0;
-	pw = getpwnam(user);
-	if (pw == NULL)
-		return kmta_err_set(err, EX_CONFIG, "[queue] user: %s: %s",
-		    user, errno ? strerror(errno) : "no such user");
-	if (pw->pw_uid == 0)
-		return kmta_err_set(err, EX_CONFIG, "[queue] user: %s: has "
-		    "uid 0; name an unprivileged user", user);
+	if (user == NULL && s->runner)
+		return kmta_err_set(err, EX_NOPERM, "will not deliver as root: "
+		    "set [queue] user to an unprivileged user (such as "
+		    "nobody) that owns %s", path);
+	if (user == NULL) {
+		if (!queue_dir_owner(path, &owner, owner_name,
+		    sizeof(owner_name)))
+			return 0;
+		pw = &owner;
+	} else {
+		errno = 0;
+		pw = getpwnam(user);
+		if (pw == NULL)
+			return kmta_err_set(err, EX_CONFIG,
+			    "[queue] user: %s: %s", user,
+			    errno ? strerror(errno) : "no such user");
+		if (pw->pw_uid == 0)
+			return kmta_err_set(err, EX_CONFIG, "[queue] user: %s: "
+			    "has uid 0; name an unprivileged user", user);
+	}
 	if (prepare_queue_for(path, s->create, pw, err) == -1)
 		return -1;
 	return become_user(pw, err);

@@ -15,10 +15,11 @@ struct setup {
 };
 
 /*
- * Load the config, apply [log], and open the queue. Started as root with
- * [queue] user set, give that user the queue directory and every file in
- * it, then switch to it. A runner started as root without [queue] user
- * fails with EX_NOPERM.
+ * Load the config, apply [log], and open the queue. Started as root, pick
+ * the queue user ([queue] user, else the queue directory's owner unless
+ * that is root), give it the queue directory and every file in it, and
+ * switch to it. A runner started as root without [queue] user fails with
+ * EX_NOPERM.
  */
 int setup_open(const struct setup *s, struct kmta_conf **conf,
     struct queue *q, struct kmta_err *err);
