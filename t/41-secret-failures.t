@@ -172,6 +172,23 @@ SKIP: {
 	waitpid($pid, 0);
 	push @stderr, slurp("$work/stderr") // '';
 }
+
+# put --from-file with a file the user cannot read is 77, not 66.
+spew("$work/root-only", "value", 0600);
+spew("$work/empty.conf", "", 0644);
+SKIP: {
+	skip 'needs root and setpriv', 2
+	    unless $> == 0 && system('setpriv --version >/dev/null 2>&1') == 0;
+	skip 'uid 65534 cannot run the binary here', 2
+	    unless system('setpriv', '--reuid=65534', '--regid=65534',
+	    '--clear-groups', 'test', '-x', $ks) == 0;
+	my $res = run_cmd({ PATH => $ENV{PATH}, KMTA_CONF => "$work/empty.conf" },
+	    ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
+	    $ks, 'put', '--from-file', "$work/root-only", "file:$work/out"]);
+	is($res->{rc}, 77, 'put --from-file of an unreadable file exits 77');
+	like($res->{err}, qr/open \Q$work\E\/root-only: Permission denied/,
+	    'and names the file');
+}
 chmod(0700, $TMP);
 
 # The secret and the token appear nowhere but in the requested output.

@@ -2,6 +2,7 @@
  * kmta-secret: fetch and store secrets named by key sources (file:, env:,
  * vault:), for shell scripts and for the other kmta programs' operators.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -169,8 +170,10 @@ run_put(const struct kmta_conf *conf, const char *src, const char *file,
 {
 	int fd = STDIN_FILENO, rc;
 
+	/* A missing file is 66 and an unreadable one 77 (kmta_errno_code). */
 	if (file != NULL && (fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
-		return kmta_err_set(err, EX_NOINPUT, "open %s: %m", file);
+		return kmta_err_set(err, kmta_errno_code(errno), "open %s: %s",
+		    file, strerror(errno));
 	rc = secret_put(conf, src, fd, file ? file : "standard input", err);
 	if (fd != STDIN_FILENO)
 		close(fd);
