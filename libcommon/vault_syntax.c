@@ -40,13 +40,18 @@ path_check(const char *path, size_t len)
 int
 vault_ref_parse(const char *src, struct vault_ref *ref, struct kmta_err *err)
 {
-	const char *path = src + strlen("vault:");
-	const char *hash = strchr(path, '#');
-	size_t len = hash ? (size_t)(hash - path) : strlen(path);
-	const char *field = hash ? hash + 1 : "key";
-	const char *p;
+	const char *path, *hash, *field, *p;
+	size_t len;
 
-	if (strncmp(src, "vault:", 6) != 0 || path_check(path, len) == -1)
+	/* Check the prefix first: a shorter src has no path to look at. */
+	if (strncmp(src, "vault:", 6) != 0)
+		return kmta_err_set(err, EX_USAGE, "invalid key source \"%s\": "
+		    "expected vault:MOUNT/PATH#FIELD", src);
+	path = src + strlen("vault:");
+	hash = strchr(path, '#');
+	len = hash ? (size_t)(hash - path) : strlen(path);
+	field = hash ? hash + 1 : "key";
+	if (path_check(path, len) == -1)
 		return kmta_err_set(err, EX_USAGE, "invalid key source \"%s\": "
 		    "expected vault:MOUNT/PATH#FIELD", src);
 	for (p = field; *p != '\0'; p++)

@@ -40,6 +40,8 @@ test_syntax(void)
 	ok(vault_check_syntax("vault:secret/x#") == -1, "empty field rejected");
 	ok(vault_check_syntax("vault:secret/a\nb") == -1,
 	    "control character rejected");
+	ok(vault_check_syntax("x") == -1, "source shorter than the prefix");
+	ok(vault_check_syntax("vault") == -1, "prefix without colon");
 	ok(vault_ref_parse("vault:x", &ref, &err) == -1 &&
 	    err.code == EX_USAGE, "malformed source is EX_USAGE");
 	ok(strstr(err.msg, "vault:MOUNT/PATH#FIELD") != NULL,
