@@ -184,7 +184,7 @@ write_stdin(int *fd, struct child_io *io, size_t *written)
 				return;
 		}
 	}
-	/* Done, or kmta-secret stopped reading, which its exit status reports. */
+	/* Done, or kmta-secret stopped reading. Its exit status says why. */
 	close(*fd);
 	*fd = -1;
 }
@@ -286,6 +286,10 @@ spawn(char **argv, const struct child_io *io, pid_t *pid, int fds[3],
 	fds[0] = pipes[0][1];
 	fds[1] = pipes[1][0];
 	fds[2] = pipes[2][0];
+
+	/* A value over the pipe's capacity must not block the stderr reads. */
+	if (fds[0] != -1)
+		fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
 	pipes[0][1] = pipes[1][0] = pipes[2][0] = -1;
 	close_pipes(pipes);
 	return 0;
