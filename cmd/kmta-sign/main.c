@@ -14,6 +14,7 @@
 #include "batch.h"
 #include "conf.h"
 #include "genkey.h"
+#include "harden.h"
 #include "log.h"
 #include "request.h"
 #include "secretexec.h"
@@ -195,6 +196,10 @@ main(int argc, char **argv)
 	int require = 0, batch = 0, jobs = 1, rc;
 
 	kmta_log_init("kmta-sign");
+	if (harden_process(&err) == -1) {
+		kmta_error("%s", err.msg);
+		return err.code;
+	}
 	/* vault: key sources run kmta-secret, so that kmta-sign links no
 	 * libcurl (secretexec.c). */
 	keysource_set_vault_backend(&secretexec_backend);
@@ -218,6 +223,7 @@ main(int argc, char **argv)
 		kmta_error("%s", err.msg);
 		return err.code;
 	}
+	kmta_log_configure(conf);
 
 	if (batch)
 		rc = batch_sign(conf, &o, require, argv + optind, argc - optind,
