@@ -6,11 +6,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "add.h"
 #include "buf.h"
+#include "child.h"
 #include "deliver.h"
 #include "fsio.h"
 #include "log.h"
@@ -135,26 +135,13 @@ read_results(int fd, struct deliver_item *items, size_t n, time_t now)
 	fclose(fp);
 }
 
-static int
-wait_status(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return EX_OSERR;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
 /* Run kmta-send [-c CONF] --batch with list_fd on its standard input. */
 static int
 run_kmta_send(int list_fd, const char *conf_path, struct deliver_item *items,
     size_t n, time_t now, struct kmta_err *err)
 {
 	char *argv[5], program[PATH_MAX];
-	int out[2], argc = 0;
+	int out_fd, argc = 0;
 	pid_t pid;
 
 	argv[argc++] = (char *)queue_program("kmta-send", "KMTA_SEND",
@@ -166,25 +153,10 @@ run_kmta_send(int list_fd, const char *conf_path, struct deliver_item *items,
 	argv[argc++] = "--batch";
 	argv[argc] = NULL;
 
-	if (pipe2(out, O_CLOEXEC) == -1)
-		return kmta_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid == 0) {
-		if (dup2(list_fd, STDIN_FILENO) == -1 ||
-		    dup2(out[1], STDOUT_FILENO) == -1)
-			_exit(EX_OSERR);
-		execvp(argv[0], argv);
-		fprintf(stderr, "kmta-queue: run %s: %s\n", argv[0],
-		    strerror(errno));
-		_exit(EX_UNAVAILABLE);
-	}
-	close(out[1]);
-	if (pid == -1) {
-		close(out[0]);
-		return kmta_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
-	}
-	read_results(out[0], items, n, now);
-	return wait_status(pid);
+	if (child_start(argv, list_fd, &pid, &out_fd, err) == -1)
+		return -1;
+	read_results(out_fd, items, n, now);
+	return child_wait(pid);
 }
 
 /*

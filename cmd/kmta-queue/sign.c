@@ -1,11 +1,10 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "deliver.h"
 #include "fsio.h"
 #include "sign.h"
@@ -26,19 +25,6 @@ read_output(int fd, struct kmta_buf *out)
 	return 0;
 }
 
-static int
-exit_status(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return EX_OSERR;
-	if (WIFSIGNALED(status))
-		return EX_SOFTWARE;
-	return WEXITSTATUS(status);
-}
-
 /* The message goes to kmta-sign through an unnamed file in tmp/, so that
  * a large message cannot block both ends of a pair of pipes. */
 int
@@ -47,7 +33,7 @@ sign_message(struct queue *q, const char *conf_path, struct kmta_buf *msg,
 {
 	char program[PATH_MAX], *argv[4];
 	struct kmta_buf signed_msg = { 0 };
-	int in_fd, out[2], argc = 0, status, read_rc;
+	int in_fd, out_fd, argc = 0, status, read_rc;
 	pid_t pid;
 
 	argv[argc++] = (char *)queue_program("kmta-sign", "KMTA_SIGN",
@@ -62,31 +48,20 @@ sign_message(struct queue *q, const char *conf_path, struct kmta_buf *msg,
 	if (in_fd == -1 || kmta_write_all(in_fd, msg->data, msg->len,
 	    "message for kmta-sign", err) == -1)
 		goto fail;
-	if (lseek(in_fd, 0, SEEK_SET) == -1 || pipe2(out, O_CLOEXEC) == -1) {
+	if (lseek(in_fd, 0, SEEK_SET) == -1) {
 		kmta_err_set(err, kmta_errno_code(errno), "%s",
 		    strerror(errno));
 		goto fail;
 	}
 
-	pid = fork();
-	if (pid == 0) {
-		if (dup2(in_fd, STDIN_FILENO) == -1 ||
-		    dup2(out[1], STDOUT_FILENO) == -1)
-			_exit(EX_OSERR);
-		execvp(argv[0], argv);
-		fprintf(stderr, "kmta-queue: run %s: %s\n", argv[0],
-		    strerror(errno));
-		_exit(EX_UNAVAILABLE);
-	}
-	close(out[1]);
+	if (child_start(argv, in_fd, &pid, &out_fd, err) == -1)
+		goto fail;
 	close(in_fd);
-	if (pid == -1) {
-		close(out[0]);
-		return kmta_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
-	}
-	read_rc = read_output(out[0], &signed_msg);
-	close(out[0]);
-	status = exit_status(pid);
+	read_rc = read_output(out_fd, &signed_msg);
+	close(out_fd);
+	status = child_wait(pid);
+	if (status > 127)
+		status = EX_SOFTWARE;	/* killed by a signal */
 
 	if (status != 0 || read_rc == -1 || signed_msg.len == 0) {
 		kmta_buf_free(&signed_msg);
