@@ -5,6 +5,9 @@ use strict;
 use warnings;
 use File::Temp qw(tempdir);
 use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use KmtaTest;
 
 my $top = $ENV{KMTA_TOP} // '.';
 my $dkimpy = "$top/t/lib/dkimpy-verify";
@@ -22,22 +25,6 @@ sub run {
 	my ($cmd) = @_;
 	my $out = `$cmd 2>&1`;
 	return ($? >> 8, $out);
-}
-
-sub write_file {
-	my ($path, $data) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	binmode($fh);
-	print $fh $data;
-	close($fh) or die "$path: $!";
-}
-
-sub read_file {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or die "$path: $!";
-	binmode($fh);
-	local $/;
-	return scalar <$fh>;
 }
 
 # Keys: Ed25519, RSA-2048, and RSA-4096 whose record exceeds one 255-octet

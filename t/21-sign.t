@@ -4,9 +4,11 @@
 # bytes; bad input and bad keys get the documented exit codes.
 use strict;
 use warnings;
-use File::Temp qw(tempdir);
 use MIME::Base64 qw(encode_base64);
 use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use KmtaTest;
 
 my $bin = $ENV{KMTA_BIN} // 'build/bin';
 my $top = $ENV{KMTA_TOP} // '.';
@@ -20,26 +22,7 @@ plan skip_all => 'dkimpy missing (python3-dkim)'
 plan skip_all => 'Mail::DKIM missing (libmail-dkim-perl)'
     unless system('perl -MMail::DKIM::Verifier -e1 2>/dev/null') == 0;
 
-my $dir = tempdir(CLEANUP => 1);
-$ENV{KMTA_CONF} = "$dir/empty.conf";
-write_file("$dir/empty.conf", '');
-
-sub write_file {
-	my ($path, $data, $mode) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	binmode($fh);
-	print $fh $data;
-	close($fh) or die "$path: $!";
-	chmod($mode // 0600, $path);
-}
-
-sub read_file {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or die "$path: $!";
-	binmode($fh);
-	local $/;
-	return scalar <$fh>;
-}
+my $dir = tempdir_with_empty_conf();
 
 # Run a command with stdin from a file; returns exit code, stdout, stderr.
 sub run {

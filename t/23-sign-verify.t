@@ -4,37 +4,18 @@
 # Authentication-Results line and exit status.
 use strict;
 use warnings;
-use File::Temp qw(tempdir);
 use MIME::Base64 qw(encode_base64);
 use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use KmtaTest;
 
 my $bin = $ENV{KMTA_BIN} // 'build/bin';
 my $sign = "$bin/kmta-sign";
 plan skip_all => "$sign not built" unless -x $sign;
 plan skip_all => 'dkimsign missing (python3-dkim)' unless -x '/usr/bin/dkimsign';
 
-my $dir = tempdir(CLEANUP => 1);
-# An empty config: no [dkim] sections and no system settings.
-$ENV{KMTA_CONF} = "$dir/empty.conf";
-open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
-close($empty_conf);
-
-sub write_file {
-	my ($path, $data, $mode) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	binmode($fh);
-	print $fh $data;
-	close($fh) or die "$path: $!";
-	chmod($mode // 0600, $path);
-}
-
-sub read_file {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or die "$path: $!";
-	binmode($fh);
-	local $/;
-	return scalar <$fh>;
-}
+my $dir = tempdir_with_empty_conf();
 
 # Verify a file with a keys file; returns exit code and output.
 sub verify {

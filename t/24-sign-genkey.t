@@ -4,26 +4,17 @@
 # verifies with kmta-sign verify, dkimpy and Mail::DKIM.
 use strict;
 use warnings;
-use File::Temp qw(tempdir);
 use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use KmtaTest;
 
 my $bin = $ENV{KMTA_BIN} // 'build/bin';
 my $top = $ENV{KMTA_TOP} // '.';
 my $sign = "$bin/kmta-sign";
 plan skip_all => "$sign not built" unless -x $sign;
 
-my $dir = tempdir(CLEANUP => 1);
-# An empty config: no [dkim] sections and no system settings.
-$ENV{KMTA_CONF} = "$dir/empty.conf";
-open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
-close($empty_conf);
-
-sub write_file {
-	my ($path, $data) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	print $fh $data;
-	close($fh) or die "$path: $!";
-}
+my $dir = tempdir_with_empty_conf();
 
 # Turn a zone-file TXT line into "NAME TEXT" for a keys file.
 sub keys_line {

@@ -3,47 +3,26 @@
 # once, a bad file left unchanged and reported while the others are signed.
 use strict;
 use warnings;
-use File::Temp qw(tempdir);
 use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use KmtaTest;
 
 my $bin = $ENV{KMTA_BIN} // 'build/bin';
 my $top = $ENV{KMTA_TOP} // '.';
 my $sign = "$bin/kmta-sign";
 plan skip_all => "$sign not built" unless -x $sign;
 
-my $dir = tempdir(CLEANUP => 1);
-# An empty config: no [dkim] sections and no system settings.
-$ENV{KMTA_CONF} = "$dir/empty.conf";
-open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
-close($empty_conf);
-
-sub write_file {
-	my ($path, $data, $mode) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	binmode($fh);
-	print $fh $data;
-	close($fh) or die "$path: $!";
-	chmod($mode // 0644, $path);
-}
-
-sub read_file {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or die "$path: $!";
-	binmode($fh);
-	local $/;
-	return scalar <$fh>;
-}
+my $dir = tempdir_with_empty_conf();
 
 mkdir("$dir/mail") or die;
 my $keys = '';
 for my $k (['ed', 'ed25519', 'example.com'], ['rsa', 'rsa', 'example.org']) {
 	my ($sel, $algo, $domain) = @$k;
-	my $zone = `$sign genkey -a $algo -d $domain -s $sel -o $dir/$sel.pem 2>/dev/null`;
-	my ($name) = $zone =~ /^(\S+)\. IN TXT/;
-	$keys .= "$name " . join('', $zone =~ /"([^"]*)"/g) . "\n";
+	$keys .= genkey_line($sign, $algo, $domain, $sel, "$dir/$sel.pem");
 }
-write_file("$dir/keys", $keys);
-write_file("$dir/kmta.conf", <<"CONF");
+write_file("$dir/keys", $keys, 0644);
+write_file("$dir/kmta.conf", <<"CONF", 0644);
 [dkim "example.com"]
 selector = ed
 key = $dir/ed.pem
@@ -65,7 +44,7 @@ for my $i (1 .. 20) {
 	$original{$path} = $text;
 }
 my $bad = "$dir/mail/bad.eml";
-write_file($bad, "To: nobody\@example.net\n\nno From field\n");
+write_file($bad, "To: nobody\@example.net\n\nno From field\n", 0644);
 $original{$bad} = read_file($bad);
 
 my $out;
@@ -108,7 +87,8 @@ SKIP: {
 my @shared;
 for my $i (1 .. 9) {
 	my $path = "$dir/mail/j$i.eml";
-	write_file($path, "From: j$i\@example.com\nSubject: jobs\n\nbody $i\n");
+	write_file($path, "From: j$i\@example.com\nSubject: jobs\n\nbody $i\n",
+	    0644);
 	push @shared, $path;
 }
 $out = `$sign --batch --jobs 2 -c $dir/kmta.conf @shared 2>&1`;
@@ -121,7 +101,7 @@ $out = `$sign --batch --jobs 0 -c $dir/kmta.conf @shared 2>&1`;
 is($? >> 8, 64, '--jobs 0: exit 64');
 
 # Relative names, in the current directory.
-write_file("$dir/mail/rel.eml", "From: a\@example.com\n\nbody\n");
+write_file("$dir/mail/rel.eml", "From: a\@example.com\n\nbody\n", 0644);
 $out = `cd $dir/mail && $sign --batch -c $dir/kmta.conf rel.eml 2>&1`;
 is($? >> 8, 0, 'relative file name: exit 0') or diag($out);
 like(read_file("$dir/mail/rel.eml"), qr/\ADKIM-Signature: /,

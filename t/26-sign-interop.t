@@ -6,9 +6,11 @@
 # l= survives appended text.
 use strict;
 use warnings;
-use File::Temp qw(tempdir);
 use MIME::Base64 qw(encode_base64);
 use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use KmtaTest;
 
 my $bin = $ENV{KMTA_BIN} // 'build/bin';
 my $top = $ENV{KMTA_TOP} // '.';
@@ -20,30 +22,9 @@ plan skip_all => 'dkimpy missing (python3-dkim)' unless -x '/usr/bin/dkimsign';
 plan skip_all => 'Mail::DKIM missing (libmail-dkim-perl)'
     unless eval { require Mail::DKIM::Signer; 1 };
 
-my $dir = tempdir(CLEANUP => 1);
-# An empty config: no [dkim] sections and no system settings.
-$ENV{KMTA_CONF} = "$dir/empty.conf";
-open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
-close($empty_conf);
+my $dir = tempdir_with_empty_conf();
 my @corpus = sort glob("$top/t/corpus/*.eml");
 cmp_ok(scalar @corpus, '>=', 25, 'corpus has at least 25 messages');
-
-sub read_file {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or die "$path: $!";
-	binmode($fh);
-	local $/;
-	return scalar <$fh>;
-}
-
-sub write_file {
-	my ($path, $data) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	binmode($fh);
-	print $fh $data;
-	close($fh) or die "$path: $!";
-	chmod(0600, $path);
-}
 
 # dkimpy's dknewkey makes keys that dkimsign and kmta-sign both read.
 my $keys = '';

@@ -5,26 +5,21 @@
 use strict;
 use warnings;
 use Digest::SHA;
-use File::Temp qw(tempdir);
 use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use KmtaTest;
 
 my $bin = $ENV{KMTA_BIN} // 'build/bin';
 my $top = $ENV{KMTA_TOP} // '.';
 my $sign = "$bin/kmta-sign";
 plan skip_all => "$sign not built" unless -x $sign;
 
-my $dir = tempdir(CLEANUP => 1);
-# An empty config: no [dkim] sections and no system settings.
-$ENV{KMTA_CONF} = "$dir/empty.conf";
-open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
-close($empty_conf);
+my $dir = tempdir_with_empty_conf();
 $ENV{TMPDIR} = $dir;
 
-my $zone = `$sign genkey -a ed25519 -d example.com -s big -o $dir/big.pem 2>/dev/null`;
-my ($name) = $zone =~ /^(\S+)\. IN TXT/;
-open(my $kf, '>', "$dir/keys") or die;
-print $kf "$name ", join('', $zone =~ /"([^"]*)"/g), "\n";
-close($kf);
+write_file("$dir/keys",
+    genkey_line($sign, 'ed25519', 'example.com', 'big', "$dir/big.pem"));
 
 # A message of about $mb megabytes, CRLF or LF, with long and short lines.
 sub make_message {

@@ -5,8 +5,10 @@
 # a permanent one.
 use strict;
 use warnings;
-use File::Temp qw(tempdir);
 use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use KmtaTest;
 
 my $bin = $ENV{KMTA_BIN} // 'build/bin';
 my $top = $ENV{KMTA_TOP} // '.';
@@ -15,37 +17,16 @@ plan skip_all => "$sign not built" unless -x $sign;
 plan skip_all => 'dnspython missing (python3-dnspython)'
     unless system('/usr/bin/python3 -c "import dns.message" 2>/dev/null') == 0;
 
-my $dir = tempdir(CLEANUP => 1);
-# An empty config: no [dkim] sections and no system settings.
-$ENV{KMTA_CONF} = "$dir/empty.conf";
-open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
-close($empty_conf);
-
-sub write_file {
-	my ($path, $data) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	print $fh $data;
-	close($fh) or die "$path: $!";
-}
-
-sub read_file {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or die "$path: $!";
-	local $/;
-	return scalar <$fh>;
-}
+my $dir = tempdir_with_empty_conf();
 
 # Keys and their records: ed and rsa published, "other" published with
 # a different key, "flaky" answered with SERVFAIL.
 my $keys = '';
 for my $k (['ed', 'ed25519'], ['rsa', 'rsa'], ['other', 'ed25519'],
     ['unpublished', 'ed25519']) {
-	my $cmd = "$sign genkey -a $k->[1] -d example.com -s $k->[0]"
-	    . " -o $dir/$k->[0].pem 2>/dev/null";
-	my $zone = `$cmd`;
-	my ($name) = $zone =~ /^(\S+)\. IN TXT/;
-	my $text = join('', $zone =~ /"([^"]*)"/g);
-	$keys .= "$name $text\n" unless $k->[0] eq 'unpublished';
+	my $line = genkey_line($sign, $k->[1], 'example.com', $k->[0],
+	    "$dir/$k->[0].pem");
+	$keys .= $line unless $k->[0] eq 'unpublished';
 }
 write_file("$dir/records", $keys);
 

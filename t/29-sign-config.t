@@ -5,41 +5,23 @@
 use strict;
 use warnings;
 use File::Path qw(make_path);
-use File::Temp qw(tempdir);
 use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use KmtaTest;
 
 my $bin = $ENV{KMTA_BIN} // 'build/bin';
 my $sign = "$bin/kmta-sign";
 plan skip_all => "$sign not built" unless -x $sign;
 
-my $dir = tempdir(CLEANUP => 1);
-# An empty config: no [dkim] sections and no system settings.
-$ENV{KMTA_CONF} = "$dir/empty.conf";
-open(my $empty_conf, '>', $ENV{KMTA_CONF}) or die "$ENV{KMTA_CONF}: $!";
-close($empty_conf);
-
-sub write_file {
-	my ($path, $data) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	print $fh $data;
-	close($fh) or die "$path: $!";
-}
-
-sub read_file {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or die "$path: $!";
-	local $/;
-	return scalar <$fh>;
-}
+my $dir = tempdir_with_empty_conf();
 
 # Keys: default-place keys for a.example and c.example, an own-section key
 # for own.example, and keys for two ESP domains.
 my $keys = '';
 sub genkey {
 	my ($domain, $sel, $path) = @_;
-	my $zone = `$sign genkey -a ed25519 -d $domain -s $sel -o $path 2>/dev/null`;
-	my ($name) = $zone =~ /^(\S+)\. IN TXT/;
-	$keys .= "$name " . join('', $zone =~ /"([^"]*)"/g) . "\n";
+	$keys .= genkey_line($sign, 'ed25519', $domain, $sel, $path);
 }
 for my $d ('a.example', 'c.example') {
 	make_path("$dir/keys/$d");
