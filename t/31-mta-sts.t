@@ -9,41 +9,17 @@
 . "$KMTA_TOP/t/lib/dnslab.sh"
 . "$KMTA_TOP/t/lib/danelab.sh"
 
-# ldns leaks in one NSEC3 proof; the ASan build must not fail on that.
-# The suppression can only match with the slow unwinder, because libldns
-# is built without frame pointers.
-LSAN_OPTIONS="suppressions=$KMTA_TOP/t/lib/ldns-lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export LSAN_OPTIONS ASAN_OPTIONS
-
-if missing=$(dnslab_missing); then
-	skip_all "$missing is missing (scripts/install-deps)"
-fi
+danelab_allow_ldns_leak
+danelab_skip_if_missing
 T=$(mktemp -d)
 trap 'dnslab_stop; rm -rf "$T"' EXIT INT TERM
-if ! danelab_start "$T/lab" >"$T/start.log" 2>&1; then
-	sed 's/^/# /' "$T/start.log"
-	echo "Bail out! the DNSSEC lab did not start"
-	exit 1
-fi
-CA=$DNSLAB_DIR/certs/ca.pem
+danelab_start_or_bail "$T/lab" "$T/start.log"
 CACHE=$T/cache
 
-check() {
-	domain=$1
-	shift
-	"$KMTA_BIN/kmta-dane-check" -r "$DNSLAB_RESOLVER" --ca-file "$CA" \
-	    --cache-dir "$CACHE" -t 5 --helo client.test "$@" "$domain" \
-	    >"$T/$domain.out" 2>"$T/$domain.err"
-	echo $?
-}
-
-has() {
-	grep -q -- "$2" "$T/$1.out" || {
-		sed 's/^/#   /' "$T/$1.out" "$T/$1.err"
-		return 1
-	}
-}
+# check DOMAIN [OPTIONS] and has DOMAIN PATTERN: see danelab_check. The
+# cache is $T/cache, which is $CACHE.
+check() { danelab_check "$T" "$@"; }
+has() { danelab_has "$T" "$@"; }
 
 # --- policies ------------------------------------------------------------
 is "enforce with a matching MX exits 0" "$(check sts-enforce.test)" 0

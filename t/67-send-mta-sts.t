@@ -7,17 +7,11 @@
 . "$KMTA_TOP/t/lib/dnslab.sh"
 . "$KMTA_TOP/t/lib/danelab.sh"
 st_need_tools
-if missing=$(dnslab_missing); then
-	skip_all "$missing is missing (scripts/install-deps)"
-fi
+danelab_skip_if_missing
 
 T=$ST_TMP
 trap 'dnslab_stop; st_cleanup' EXIT
-if ! danelab_start "$T/lab" >"$T/start.log" 2>&1; then
-	sed 's/^/# /' "$T/start.log"
-	echo "Bail out! the DNSSEC lab did not start"
-	exit 1
-fi
+danelab_start_or_bail "$T/lab" "$T/start.log"
 printf 'From: a@example.org\nSubject: sts\n\nprotected\n' >"$T/msg"
 net=$DNSLAB_NET
 

@@ -184,3 +184,53 @@ danelab_start() {
 	dnslab_smtp "$DNSLAB_NET.16" mx.soon.test &&
 	dnslab_https mta-sts.test
 }
+
+# danelab_skip_if_missing: skip the whole test when a program the lab
+# needs is not installed.
+danelab_skip_if_missing() {
+	if missing=$(dnslab_missing); then
+		skip_all "$missing is missing (scripts/install-deps)"
+	fi
+}
+
+# danelab_start_or_bail DIR LOG: danelab_start DIR with its output in LOG.
+# If the lab fails to start, print LOG as TAP comments and bail out.
+danelab_start_or_bail() {
+	if ! danelab_start "$1" >"$2" 2>&1; then
+		sed 's/^/# /' "$2"
+		echo "Bail out! the DNSSEC lab did not start"
+		exit 1
+	fi
+}
+
+# danelab_allow_ldns_leak: ldns leaks in one NSEC3 proof, and the ASan
+# build must not fail on that. The suppression can only match with the
+# slow unwinder, because libldns is built without frame pointers.
+danelab_allow_ldns_leak() {
+	LSAN_OPTIONS="suppressions=$KMTA_TOP/t/lib/ldns-lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+	ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	export LSAN_OPTIONS ASAN_OPTIONS
+}
+
+# danelab_check DIR DOMAIN [OPTIONS]: run kmta-dane-check on DOMAIN with
+# the lab's resolver and CA and its cache in DIR/cache, keep its output in
+# DIR/DOMAIN.out and .err, and print its exit code.
+danelab_check() {
+	dir=$1
+	domain=$2
+	shift 2
+	"$KMTA_BIN/kmta-dane-check" -r "$DNSLAB_RESOLVER" \
+	    --ca-file "$DNSLAB_DIR/certs/ca.pem" \
+	    --cache-dir "$dir/cache" -t 5 --helo client.test "$@" "$domain" \
+	    >"$dir/$domain.out" 2>"$dir/$domain.err"
+	echo $?
+}
+
+# danelab_has DIR DOMAIN PATTERN: succeed if danelab_check's output for
+# DOMAIN matches PATTERN, else print that output as TAP comments and fail.
+danelab_has() {
+	grep -q -- "$3" "$1/$2.out" || {
+		sed 's/^/#   /' "$1/$2.out" "$1/$2.err"
+		return 1
+	}
+}
