@@ -15,8 +15,6 @@ once ready, and serves until killed. Built on dnspython
 """
 
 import argparse
-import os
-import socket
 
 import dns.flags
 import dns.message
@@ -24,6 +22,8 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
+
+import udpdns
 
 
 def load(path):
@@ -62,19 +62,8 @@ def main():
     args = ap.parse_args()
     records = load(args.records)
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write("%d\n" % sock.getsockname()[1])
-    os.rename(args.port_file + ".tmp", args.port_file)
-
-    while True:
-        data, peer = sock.recvfrom(65535)
-        try:
-            query = dns.message.from_wire(data)
-        except Exception:
-            continue
-        sock.sendto(answer(query, records).to_wire(max_size=65535), peer)
+    udpdns.serve(args.port_file,
+                 lambda query: answer(query, records).to_wire(max_size=65535))
 
 
 if __name__ == "__main__":

@@ -12,8 +12,6 @@ and serves until killed. Built on dnspython (python3-dnspython).
 """
 
 import argparse
-import os
-import socket
 
 import dns.flags
 import dns.message
@@ -21,6 +19,8 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
+
+import udpdns
 
 
 def load(path):
@@ -66,19 +66,8 @@ def main():
     records = load(args.keys)
     servfail = {n.lower().rstrip(".") + "." for n in args.servfail}
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write("%d\n" % sock.getsockname()[1])
-    os.rename(args.port_file + ".tmp", args.port_file)
-
-    while True:
-        data, peer = sock.recvfrom(65535)
-        try:
-            query = dns.message.from_wire(data)
-        except Exception:
-            continue
-        sock.sendto(answer(query, records, servfail).to_wire(), peer)
+    udpdns.serve(args.port_file,
+                 lambda query: answer(query, records, servfail).to_wire())
 
 
 if __name__ == "__main__":
