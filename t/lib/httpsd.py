@@ -8,10 +8,10 @@ or 404 when there is none. The port it listens on is written to
 import argparse
 import os
 import signal
-import ssl
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpserve
 
 
 class PolicyHandler(BaseHTTPRequestHandler):
@@ -48,18 +48,7 @@ def main():
 
     PolicyHandler.root = args.root
     server = ThreadingHTTPServer((args.host, args.port), PolicyHandler)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(args.cert, args.key)
-    server.socket = tls.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.rename(tmp, args.port_file)
-
-    signal.sigwait([signal.SIGTERM, signal.SIGINT])
-    server.shutdown()
+    httpserve.serve_until_signal(server, args.port_file, args.cert, args.key)
     return 0
 
 

@@ -26,16 +26,16 @@ sealed"), "hang" (accept, never answer), "badjson", "huge" (a 2 MiB body),
 import argparse
 import datetime
 import json
-import os
 import secrets
 import signal
 import socket
-import ssl
 import sys
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpserve
 
 
 def now():
@@ -459,22 +459,8 @@ def main():
     args = ap.parse_args()
 
     server = Server((args.host, free_port(args.host)), args)
-    if args.cert:
-        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        tls.load_cert_chain(args.cert, args.key)
-        if args.client_ca:
-            tls.verify_mode = ssl.CERT_REQUIRED
-            tls.load_verify_locations(args.client_ca)
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.rename(tmp, args.port_file)
-
-    signal.sigwait([signal.SIGTERM, signal.SIGINT])
-    server.shutdown()
+    httpserve.serve_until_signal(server, args.port_file, args.cert, args.key,
+                                 args.client_ca)
     return 0
 
 
