@@ -24,6 +24,52 @@ uncomment(const char *line)
 	return line;
 }
 
+/* Read a whole file into b; return 0, or -1 when it cannot be opened. */
+static int
+slurp(const char *path, struct kmta_buf *b)
+{
+	char chunk[4096];
+	size_t n;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		kmta_buf_append(b, chunk, n);
+	fclose(fp);
+	return 0;
+}
+
+/* Every key of conf_keys.c is in kmta.conf(5) and in the sample. */
+static void
+test_every_key_documented(const char *top, const char *sample)
+{
+	const struct kmta_conf_key *k;
+	struct kmta_buf man = { 0 };
+	char path[4096], want[128];
+	int missing_man = 0, missing_sample = 0;
+
+	snprintf(path, sizeof(path), "%s/man/kmta.conf.5", top);
+	ok(slurp(path, &man) == 0, "kmta.conf(5) opens");
+	for (k = kmta_conf_keys; k->section != NULL && man.data; k++) {
+		snprintf(want, sizeof(want), "Ic %s", k->key);
+		if (strstr(man.data, want) == NULL) {
+			printf("# [%s] %s: not in kmta.conf(5)\n", k->section,
+			    k->key);
+			missing_man++;
+		}
+		snprintf(want, sizeof(want), "%s = ", k->key);
+		if (k->alias_of == NULL && strstr(sample, want) == NULL) {
+			printf("# [%s] %s: not in conf/kmta.conf\n",
+			    k->section, k->key);
+			missing_sample++;
+		}
+	}
+	is_int(missing_man, 0, "every key is in kmta.conf(5)");
+	is_int(missing_sample, 0, "every key is in conf/kmta.conf");
+	kmta_buf_free(&man);
+}
+
 int
 main(void)
 {
@@ -56,6 +102,7 @@ main(void)
 	ok(kmta_conf_load(path, &conf, &err) == 0,
 	    "sample as shipped loads: %s", err.msg);
 	kmta_conf_free(conf);
+	test_every_key_documented(top ? top : ".", text.data);
 	kmta_buf_free(&text);
 	return done_testing();
 }
