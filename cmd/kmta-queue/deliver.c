@@ -14,29 +14,17 @@
 #include "deliver.h"
 #include "fsio.h"
 #include "log.h"
+#include "program.h"
 
 const char *
 queue_program(const char *name, const char *env_var, char *path,
     size_t pathlen)
 {
 	const char *env = getenv(env_var);
-	char self[PATH_MAX], *slash;
-	ssize_t n;
 
 	if (env != NULL && *env != '\0')
 		return env;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			snprintf(path, pathlen, "%s/%s", self, name);
-			if (access(path, X_OK) == 0)
-				return path;
-		}
-	}
-	return name;
+	return kmta_sibling_program(name, path, pathlen);
 }
 
 static bool

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "program.h"
 #include "secretexec.h"
 
 #define SECRET_PROGRAM "kmta-secret"
@@ -81,22 +82,10 @@ now_monotonic(void)
 static void
 find_program(char *path, size_t size)
 {
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
+	char found[PATH_MAX];
 
-	snprintf(path, size, "%s", SECRET_PROGRAM);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return;
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash == NULL)
-		return;
-	*slash = '\0';
-	if ((size_t)snprintf(path, size, "%s/%s", self, SECRET_PROGRAM) >=
-	    size || access(path, X_OK) == -1)
-		snprintf(path, size, "%s", SECRET_PROGRAM);
+	snprintf(path, size, "%s", kmta_sibling_program(SECRET_PROGRAM, found,
+	    sizeof(found)));
 }
 
 /* Grow out, a locked buffer, up to KMTA_SECRET_MAX bytes. */
