@@ -5,10 +5,10 @@
 #include <stddef.h>
 
 /*
- * Return the program name in the directory of the running program
- * (/proc/self/exe), written into path, when it exists there and is
- * executable; otherwise return name itself, for execvp(3) to find on PATH.
- * An installed suite and a build tree thus run their own programs.
+ * Return the path of program name in the directory of the running program
+ * (/proc/self/exe), written into path, when it is executable there.
+ * Otherwise return name itself, so that execvp(3) searches PATH. This way
+ * an installed suite and a build tree each run their own programs.
  */
 const char *kmta_sibling_program(const char *name, char *path,
     size_t pathlen);
