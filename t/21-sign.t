@@ -231,6 +231,7 @@ write_file("$dir/longline", "From: a\@example.com\nSubject: " . ('x' x 1000)
     . "\n\nbody\n");
 write_file("$dir/in", $lf);
 write_file("$dir/group.pem", read_file("$dir/ed.pem"), 0640);
+write_file("$dir/notakey.pem", "hello, this is not a key\n", 0600);
 my @errors = (
 	['no From field', "$sign $ed", 'nofrom', 65, qr/no From field/],
 	['several From addresses', "$sign $ed", 'twofrom', 65,
@@ -246,6 +247,8 @@ my @errors = (
 	    'in', 66, qr/\Q$dir\E\/nokey\.pem/],
 	['group-readable key', "$sign -d example.com -s ed -k $dir/group.pem",
 	    'in', 77, qr/\Q$dir\E\/group\.pem/],
+	['file that is no key', "$sign -d example.com -s ed -k $dir/notakey.pem",
+	    'in', 78, qr/notakey\.pem: not a PEM private key, DER key or base64/],
 	['unknown algorithm', "$sign $ed -a ed448-sha256", 'in', 64,
 	    qr/unknown algorithm "ed448-sha256"/],
 	['algorithm not matching key', "$sign $ed -a rsa-sha256", 'in', 78,

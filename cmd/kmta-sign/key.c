@@ -179,9 +179,13 @@ key_from_text(const char *text, size_t len, const char *source,
 		*out = key_from_der(der, (size_t)n);
 	OPENSSL_clear_free(der, b64_len + 1);
 
+	if (n < 0 && b64 == text)
+		return kmta_err_set(err, EX_CONFIG,
+		    "key %s: not a PEM private key, DER key or base64 Ed25519 "
+		    "seed", source);
 	if (n < 0)
 		return kmta_err_set(err, EX_CONFIG,
-		    "key %s: invalid base64 in the key", source);
+		    "key %s: invalid base64 in the PEM body", source);
 	return 0;
 }
 
