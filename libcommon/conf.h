@@ -5,8 +5,8 @@
  * pairs. Named sections ([dkim "example.com"], [domain "example.net"]) carry
  * a name and, for [dkim "example.com" "label"], an optional label, so one
  * domain can have several signatures. Every key is declared with a type in
- * conf_keys.c; an unknown section or key, or a value of the wrong type, is an
- * error naming the file, the line and the key.
+ * conf_keys.c. An unknown section or key, or a value of the wrong type, is
+ * an error naming the file, the line, the key and the value.
  */
 #ifndef KMTA_CONF_H
 #define KMTA_CONF_H

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "vault.h"
 #include "vault_int.h"
 
@@ -19,15 +20,6 @@ struct cache_entry {
 
 static struct cache_entry cache[CACHE_MAX];
 
-static time_t
-now_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 static void
 cache_drop(struct cache_entry *e)
 {
@@ -38,7 +30,7 @@ cache_drop(struct cache_entry *e)
 static struct cache_entry *
 cache_find(const struct vault_client *c, const char *path, long version)
 {
-	time_t now = now_monotonic();
+	time_t now = kmta_monotonic_seconds();
 	int i;
 
 	for (i = 0; i < CACHE_MAX; i++) {
@@ -77,7 +69,7 @@ cache_put(const struct vault_client *c, const char *path, long version,
 	slot->version = version;
 	slot->loc = *loc;
 	slot->data = json_incref(data);
-	slot->fetched = now_monotonic();
+	slot->fetched = kmta_monotonic_seconds();
 }
 
 static void

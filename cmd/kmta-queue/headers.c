@@ -97,7 +97,10 @@ parse_address_list(const char *v, size_t len, struct headers_rcpts *out)
 			clean[n++] = ' ';
 			i++;
 		} else if (depth > 0) {
-			depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+			if (c == '(')
+				depth++;
+			else if (c == ')')
+				depth--;
 			clean[n++] = ' ';
 		} else if (c == '"') {
 			quoted = !quoted;

@@ -127,9 +127,9 @@ store_save_envelope(struct queue *q, const struct envelope *env,
 
 /*
  * Remove a message: env/ID first, so a crash leaves at worst msg/ID,
- * which store_clean_stale removes later. Without sync the removal may
- * be undone by a crash, which at worst delivers the message again; the
- * runner fsyncs env/ once per batch instead of once per message.
+ * which store_clean_stale removes later. Without sync a crash may undo
+ * the removal, which at worst delivers the message again. That is why
+ * the runner can fsync env/ once per batch instead of once per message.
  */
 int
 store_remove(struct queue *q, const char *id, bool sync,

@@ -106,7 +106,7 @@ struct smtp_conn {
 	bool sts_testing;	/* report what MTA-STS enforce would reject */
 };
 
-/* What to do with a line over BODY_LINE_MAX octets: [send] long_lines. */
+/* Handling of a line over BODY_LINE_MAX octets, set by [send] long_lines. */
 enum long_lines {
 	LONG_LINES_SEND,	/* send it unchanged and log a warning */
 	LONG_LINES_FOLD,	/* insert CRLF SPACE, as Postfix does */

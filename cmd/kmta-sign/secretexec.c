@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "program.h"
 #include "secretexec.h"
@@ -65,15 +66,6 @@ struct cache_entry {
 };
 
 static struct cache_entry cache[CACHE_MAX];
-
-static time_t
-now_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
 
 /*
  * Store in path the kmta-secret next to the running program, or
@@ -423,7 +415,7 @@ cache_find(const struct kmta_conf *conf, const char *path)
 	for (i = 0; i < CACHE_MAX; i++) {
 		if (strcmp(cache[i].path, path) != 0)
 			continue;
-		if (now_monotonic() - cache[i].fetched < ttl)
+		if (kmta_monotonic_seconds() - cache[i].fetched < ttl)
 			return &cache[i];
 		kmta_secret_free(&cache[i].json);
 		cache[i].path[0] = '\0';
@@ -445,7 +437,7 @@ cache_add(const char *path, struct kmta_secret *json)
 			continue;
 		snprintf(cache[i].path, sizeof(cache[i].path), "%s", path);
 		cache[i].json = *json;
-		cache[i].fetched = now_monotonic();
+		cache[i].fetched = kmta_monotonic_seconds();
 		memset(json, 0, sizeof(*json));
 		return &cache[i];
 	}
