@@ -157,9 +157,15 @@ SKIP: {
 		    $ks, 'get', 'vault:secret/app');
 	}
 	my $status;
-	for (1 .. 50) {
+	# Wait until main() has hardened the process, not just until exec:
+	# the ASan build starts slowly, and the server never answers, so the
+	# process stays alive. Give up after 5 s and let the checks fail.
+	for (1 .. 100) {
 		$status = slurp("/proc/$pid/status") // '';
-		last if $status =~ /^Uid:\s+65534/m && (slurp("/proc/$pid/cmdline") // '') =~ /kmta-secret/;
+		last if $status =~ /^Uid:\s+65534/m
+		    && (slurp("/proc/$pid/cmdline") // '') =~ /kmta-secret/
+		    && (slurp("/proc/$pid/limits") // '') =~ /^Max core file size\s+0\s+0/m
+		    && ((stat("/proc/$pid/environ"))[4] // -1) == 0;
 		sleep(0.05);
 	}
 	my $cmdline = slurp("/proc/$pid/cmdline") // '';
