@@ -28,7 +28,14 @@ start_sign() {
 	fi
 	pid=$!
 	exec 3>"$T/in"
-	sleep 0.3
+	# Wait (at most 5 s) until main() has hardened the process, since
+	# the ASan build takes a while to get there after exec.
+	i=0
+	while [ "$i" -lt 50 ] && ! grep -q '^Max core file size *0 *0' \
+	    "/proc/$pid/limits" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 }
 
 stop_sign() {
