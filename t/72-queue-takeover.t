@@ -56,6 +56,20 @@ is "envelope owned by the queue owner" "$(stat -c %U "$Q/env/$id2")" nobody
 kq_as "$T/nouser.conf" run 2>/dev/null
 is "run as root without [queue] user still: exit 77" "$?" 77
 
+# An add started as root hands over the queue's directories but not the
+# files in them, so its cost does not grow with the queue; the next
+# runner takes the files over.
+chown root:root "$Q/msg" "$Q/msg/$id2"
+id3=$(kq add -f alice@t1.example erin@t1.test <"$T/in.eml" 2>/dev/null)
+is "add as root with [queue] user: exit 0" "$?" 0
+is "add gives msg/ to the user" "$(stat -c %U "$Q/msg")" nobody
+is "add leaves the other messages' files to the runner" \
+    "$(stat -c %U "$Q/msg/$id2")" root
+is "added message owned by the user" "$(stat -c %U "$Q/msg/$id3")" nobody
+kq delete "$id3" 2>/dev/null
+is "delete as root takes over the files: exit 0" "$?" 0
+is "delete gave the file to the user" "$(stat -c %U "$Q/msg/$id2")" nobody
+
 # A runner that starts as the queue user cannot take over, so list and
 # stats must name root's files instead of hiding them.
 if command -v setpriv >/dev/null; then

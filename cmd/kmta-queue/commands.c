@@ -71,6 +71,7 @@ cmd_add(struct setup *s, int argc, char **argv)
 		    "RCPT... or add -t");
 
 	s->create = true;
+	s->add_only = true;
 	if ((rc = commands_open(s, &conf, &q)) != 0)
 		return rc;
 	req.sign = kmta_conf_bool(conf, "queue", "sign", false);

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,7 @@ struct takeover {
 	uid_t uid;
 	gid_t gid;
 	dev_t dev;		/* the queue directory's file system */
+	bool files;		/* descend into the queue's subdirectories */
 	size_t changed;
 	size_t skipped;
 };
@@ -81,7 +83,7 @@ give_entry(struct takeover *t, int dirfd, const char *dir, const char *name,
 	} else {
 		if (st.st_uid != t->uid || st.st_gid != t->gid)
 			t->changed++;
-		if (S_ISDIR(st.st_mode)) {
+		if (S_ISDIR(st.st_mode) && t->files) {
 			snprintf(sub, sizeof(sub), "%s%s%s", dir,
 			    dir[0] != '\0' ? "/" : "", name);
 			give_tree(t, fd, sub, depth + 1);
@@ -122,9 +124,10 @@ give_tree(struct takeover *t, int fd, const char *dir, int depth)
 
 int
 owner_take_over(int queuefd, const char *path, uid_t uid, gid_t gid,
-    struct owner_result *result, struct kmta_err *err)
+    bool files, struct owner_result *result, struct kmta_err *err)
 {
-	struct takeover t = { .path = path, .uid = uid, .gid = gid };
+	struct takeover t = { .path = path, .uid = uid, .gid = gid,
+	    .files = files };
 	struct stat st;
 
 	if (fstat(queuefd, &st) == -1)

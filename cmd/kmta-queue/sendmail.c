@@ -131,6 +131,7 @@ sendmail_add(struct setup *s, struct sendmail_options *o)
 
 	calling_user(user, sizeof(user));
 	s->create = true;
+	s->add_only = true;
 	if ((rc = commands_open(s, &conf, &q)) != 0)
 		return rc;
 	o->req.sign = kmta_conf_bool(conf, "queue", "sign", false);

@@ -14,22 +14,24 @@
 /*
  * Open the queue as root (creating it when create is set) and give it,
  * with every file already in it, to pw, so pw can deliver what root or
- * an earlier queue user stored there.
+ * an earlier queue user stored there. An add hands over the directories
+ * only, so its cost does not grow with the queue. The files go to the user
+ * when the next other command starts as root, such as a runner from cron.
  */
 static int
-prepare_queue_for(const char *path, bool create, const struct passwd *pw,
-    struct kmta_err *err)
+prepare_queue_for(const struct setup *s, const char *path,
+    const struct passwd *pw, struct kmta_err *err)
 {
 	struct owner_result result = { 0 };
 	struct queue q;
 	int rc;
 
-	if (queue_open(&q, path, create, err) == -1) {
+	if (queue_open(&q, path, s->create, err) == -1) {
 		queue_close(&q);
 		return -1;
 	}
-	rc = owner_take_over(q.dirfd, path, pw->pw_uid, pw->pw_gid, &result,
-	    err);
+	rc = owner_take_over(q.dirfd, path, pw->pw_uid, pw->pw_gid,
+	    !s->add_only, &result, err);
 	queue_close(&q);
 	if (rc == 0 && result.changed > 0)
 		kmta_info("queue %s: owner of %zu entr%s changed to user %s",
@@ -115,7 +117,7 @@ leave_root(const struct setup *s, const struct kmta_conf *conf,
 			return kmta_err_set(err, EX_CONFIG, "[queue] user: %s: "
 			    "has uid 0; name an unprivileged user", user);
 	}
-	if (prepare_queue_for(path, s->create, pw, err) == -1)
+	if (prepare_queue_for(s, path, pw, err) == -1)
 		return -1;
 	return become_user(pw, err);
 }

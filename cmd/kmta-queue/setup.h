@@ -12,6 +12,8 @@ struct setup {
 	const char *queue_dir;	/* -q, or NULL for [queue] dir or default */
 	bool create;		/* create the queue directory if missing */
 	bool runner;		/* root must become [queue] user first */
+	bool add_only;		/* only stores mail: as root, hand over the
+				   queue's directories, not its files */
 };
 
 /*
