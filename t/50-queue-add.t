@@ -15,28 +15,35 @@ id=$(kq add -f app@example.com rcpt@example.net other@example.org \
     <"$T/in.eml" 2>"$T/err")
 is "add exits 0" "$?" 0
 ok "add prints a queue id" sh -c "echo '$id' | grep -Eq '^[0-9A-F]{18}$'"
-ok "message stored byte for byte" cmp -s "$T/in.eml" "$Q/msg/$id"
-ok "envelope stored" test -f "$Q/env/$id"
+ok "message stored byte for byte" cmp -s "$T/in.eml" "$Q/new/$id.msg"
+ok "envelope stored" test -f "$Q/new/$id.env"
 is "tmp/ is empty after add" "$(files_in tmp)" 0
 is "queue directory mode 0700" "$(stat -c %a "$Q")" 700
-is "message file mode 0600" "$(stat -c %a "$Q/msg/$id")" 600
+is "message file mode 0600" "$(stat -c %a "$Q/new/$id.msg")" 600
 is "envelope sender" "$(envelope_field "$id" sender)" app@example.com
 is "envelope size" "$(envelope_field "$id" size)" "$(wc -c <"$T/in.eml")"
 is "first recipient queued" "$(rcpt_state "$id" rcpt@example.net)" queued
 is "second recipient queued" "$(rcpt_state "$id" other@example.org)" queued
-is "envelope ends with its end line" "$(tail -n 1 "$Q/env/$id")" end
+is "envelope ends with its end line" "$(tail -n 1 "$Q/new/$id.env")" end
 ok "add logs the queue id" grep -q "queue_id=$id .*queued" "$T/err"
 
-# The durable shape, as the system calls show it: each file is written in
-# tmp/, fsynced, renamed into place, and its directory fsynced; the
-# envelope, which makes the message visible to runners, comes last.
+# The durable shape, as the system calls show it: both files are written
+# in tmp/ and fsynced, renamed into new/, the envelope last because an
+# import takes only messages whose envelope is there, and new/ is fsynced
+# once. That is three fsyncs in all.
 if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+	message counted | strace -f -o "$T/strace.sync" \
+	    -e trace=fsync,fdatasync "$KMTA_BIN/kmta-queue" -c "$CONF" add \
+	    -f app@example.com rcpt@example.net >/dev/null 2>&1
+	is "add makes three fsync calls" \
+	    "$(grep -cE '^[0-9]+ +(fsync|fdatasync)\(' "$T/strace.sync")" 3
+
 	message traced | strace -f -o "$T/strace" -e trace=openat,fsync,rename,renameat2 \
 	    "$KMTA_BIN/kmta-queue" -c "$CONF" add -f app@example.com \
 	    rcpt@example.net >/dev/null 2>&1
 	# O_PATH opens are the hand-over of the queue to [queue] user as
 	# root, which writes nothing.
-	grep -E 'openat\([0-9]+, "(tmp/|msg"|env")|fsync|rename' "$T/strace" |
+	grep -E 'openat\([0-9]+, "(tmp/|new"|msg"|env")|fsync|rename' "$T/strace" |
 	    grep -v O_PATH |
 	    sed -E 's/^[0-9]+ +//; s/[0-9A-F]{18}/ID/g; s/= [0-9]+$//;
 	        s/openat\([^,]*, "([^"]*)".*/open \1/;
@@ -46,24 +53,23 @@ if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
 	cat >"$T/calls.want" <<'WANT'
 open tmp/ID.msg
 fsync
-rename tmp/ID.msg msg/ID
-open msg
-fsync
 open tmp/ID.env
 fsync
-rename tmp/ID.env env/ID
-open env
+rename tmp/ID.msg new/ID.msg
+rename tmp/ID.env new/ID.env
+open new
 fsync
 WANT
-	ok "write, fsync, rename, fsync directory; envelope last" \
+	ok "write and fsync both, rename, envelope last, fsync new/" \
 	    cmp -s "$T/calls" "$T/calls.want"
 	diff "$T/calls.want" "$T/calls" | sed 's/^/# /'
 else
+	skip "add makes three fsync calls" "strace not installed or not permitted"
 	skip "durable write order" "strace not installed or not permitted"
 fi
 
 # Bad input: the right exit code, and nothing left in the queue.
-before=$(files_in msg)
+before=$(files_in new)
 kq add -f app@example.com <"$T/in.eml" 2>"$T/err"
 is "no recipient: exit 64" "$?" 64
 ok "no recipient: says so" grep -q "no recipient" "$T/err"
@@ -88,7 +94,7 @@ is "add without recipients or -t: exit 64" "$?" 64
 kq bogus 2>"$T/err"
 is "unknown command: exit 64" "$?" 64
 
-is "rejected adds left no message" "$(files_in msg)" "$before"
+is "rejected adds left no message" "$(files_in new)" "$before"
 is "rejected adds left no temporary file" "$(files_in tmp)" 0
 
 # The null sender, written as <>, is kept as an empty sender.
@@ -101,7 +107,7 @@ id=$(message from | kq add rcpt@example.net 2>/dev/null)
 is "sender taken from From" "$(envelope_field "$id" sender)" app@example.com
 
 # An unwritable queue directory: a clear error, exit 77, nothing written.
-mkdir -p "$T/locked/tmp" "$T/locked/msg" "$T/locked/env"
+mkdir -p "$T/locked/tmp" "$T/locked/new" "$T/locked/msg" "$T/locked/env"
 chmod 755 "$T/locked"
 if [ "$(id -u)" -eq 0 ]; then
 	as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -126,5 +132,6 @@ write_conf
 rm -rf "$Q"
 message fresh | kq add -f app@example.com rcpt@example.net >/dev/null 2>&1
 ok "missing queue directory is created" test -d "$Q/env"
+ok "created queue has new/" test -d "$Q/new"
 is "created queue directory is 0700" "$(stat -c %a "$Q/tmp")" 700
 done_testing

@@ -11,9 +11,6 @@ at() {
 	shift
 	KMTA_NOW=$KMTA_NOW "$@"
 }
-queue_ids() {
-	ls "$Q/env"
-}
 
 cat >"$FAKE_SEND_SCRIPT" <<'SCRIPT'
 later@example.net deferred 451 4.7.1 greylisted, try again later
@@ -33,7 +30,7 @@ is "failed recipient recorded" "$(rcpt_state "$id" bad@example.net)" failed
 is "next attempt after min_backoff" "$(envelope_field "$id" next)" \
     $((t0 + 300))
 is "message attempts counted" "$(envelope_field "$id" attempts)" 1
-ok "reply text kept" grep -q "greylisted, try again later" "$Q/env/$id"
+ok "reply text kept" grep -q "greylisted, try again later" "$(env_file "$id")"
 ok "delivery logged key=value" grep -q \
     "queue_id=$id to=<later@example.net> relay=mx.test\[127.0.0.1\]:25 attempts=1 status=deferred reply=\"451 4.7.1 greylisted" \
     "$T/err"
@@ -51,14 +48,14 @@ is "backoff doubles" "$(envelope_field "$id" next)" $((t0 + 300 + 600))
 : >"$FAKE_SEND_SCRIPT"
 at $((t0 + 900)) kq run 2>"$T/err"
 is "last recipient delivered on retry" "$(sent_count "delivered .*later@")" 1
-ok "finished message removed" test ! -e "$Q/env/$id"
-ok "finished message file removed" test ! -e "$Q/msg/$id"
-bounce=$(queue_ids)
-ok "one bounce queued" test -n "$bounce" -a "$(queue_ids | wc -l)" -eq 1
+ok "finished message removed" test ! -e "$(env_file "$id")"
+ok "finished message file removed" test ! -e "$(msg_file "$id")"
+bounce=$(queued_ids)
+ok "one bounce queued" test -n "$bounce" -a "$(queued_ids | wc -l)" -eq 1
 is "bounce has the null sender" "$(envelope_field "$bounce" sender)" ""
 is "bounce goes to the sender" "$(rcpt_state "$bounce" app@example.com)" \
     queued
-b="$Q/msg/$bounce"
+b="$(msg_file "$bounce")"
 ok "bounce is a multipart/report" grep -q \
     "Content-Type: multipart/report; report-type=delivery-status" "$b"
 ok "bounce names the failed recipient" \
@@ -87,13 +84,13 @@ fi
 at $((t0 + 900)) kq run 2>/dev/null
 ok "bounce delivered with the null sender" \
     grep -q "^delivered <> app@example.com" "$FAKE_SEND_LOG"
-is "queue empty after the bounce" "$(queue_ids | wc -l)" 0
+is "queue empty after the bounce" "$(queued_ids | wc -l)" 0
 
 # A null-sender message is never bounced.
 echo "bad@example.net failed 550 5.1.1 no such user" >"$FAKE_SEND_SCRIPT"
 message nullsender | at $t0 kq add -f '<>' bad@example.net >/dev/null 2>&1
 at $t0 kq run 2>/dev/null
-is "failed null-sender message leaves no bounce" "$(queue_ids | wc -l)" 0
+is "failed null-sender message leaves no bounce" "$(queued_ids | wc -l)" 0
 
 # Expiry: after max_age the pending recipients fail with 4.4.7.
 write_conf "max_age = 1h" "max_backoff = 1000"
@@ -108,12 +105,12 @@ is "backoff capped at max_backoff" "$(envelope_field "$id" next)" \
     $((t0 + 1900 + 1000))
 at $((t0 + 3600)) kq run 2>"$T/err"
 is "expired message not handed to kmta-send" "$(sent_count slow@)" 4
-ok "expired message removed" test ! -e "$Q/env/$id"
-bounce=$(queue_ids)
+ok "expired message removed" test ! -e "$(env_file "$id")"
+bounce=$(queued_ids)
 ok "expiry bounce has status 4.4.7" grep -q "^Status: 4.4.7" \
-    "$Q/msg/$bounce"
+    "$(msg_file "$bounce")"
 ok "expiry bounce keeps the last reply" \
-    grep -q "connection timed out" "$Q/msg/$bounce"
+    grep -q "connection timed out" "$(msg_file "$bounce")"
 ok "expiry logged" grep -q "queue_id=$id expired" "$T/err"
 kq delete "$bounce" 2>/dev/null
 
@@ -125,26 +122,26 @@ echo "slow@example.net deferred 451 4.4.1 no answer from host" \
 id=$(message delayed | at $t0 kq add -f app@example.com slow@example.net \
     2>/dev/null)
 at $t0 kq run 2>/dev/null
-is "no delay warning before delay_warning" "$(ls "$Q/env" | wc -l)" 1
+is "no delay warning before delay_warning" "$(queued_ids | wc -l)" 1
 at $((t0 + 7200)) kq run 2>"$T/err"
-warning=$(ls "$Q/env" | grep -v "^$id$")
+warning=$(queued_ids | grep -v "^$id$")
 ok "delay warning queued" test -n "$warning"
 ok "delay warning logged" grep -q "queue_id=$id delay warning queued" \
     "$T/err"
 is "delay warning has the null sender" \
     "$(envelope_field "$warning" sender)" ""
 ok "delay warning has Action: delayed" grep -q "^Action: delayed" \
-    "$Q/msg/$warning"
+    "$(msg_file "$warning")"
 ok "delay warning has Will-Retry-Until" grep -q "^Will-Retry-Until: " \
-    "$Q/msg/$warning"
+    "$(msg_file "$warning")"
 ok "delay warning subject" grep -q "^Subject: Delayed Mail" \
-    "$Q/msg/$warning"
+    "$(msg_file "$warning")"
 is "delayed message stays queued" "$(rcpt_state "$id" slow@example.net)" \
     deferred
 is "warned flag saved" "$(envelope_field "$id" warned)" 1
 kq delete "$warning" 2>/dev/null
 at $((t0 + 20000)) kq run 2>/dev/null
-is "only one delay warning" "$(ls "$Q/env" | wc -l)" 1
+is "only one delay warning" "$(queued_ids | wc -l)" 1
 kq delete "$id" 2>/dev/null
 write_conf "max_age = 1h" "max_backoff = 1000"
 
@@ -156,7 +153,7 @@ at $t0 kq run 2>/dev/null
 is "recipient without result deferred" \
     "$(rcpt_state "$id" lost@example.net)" deferred
 ok "missing result explained" grep -q "kmta-send exited with status 75, no result" \
-    "$Q/env/$id"
+    "$(env_file "$id")"
 
 # hold, release, flush, bounce, delete, show, list, stats.
 kq hold "$id" 2>/dev/null
@@ -199,11 +196,11 @@ ok "stats counts by destination domain" \
     grep -q "^pending_domain example.net 1$" "$T/stats"
 
 kq bounce "$id" 2>/dev/null
-ok "bounce command removes the message" test ! -e "$Q/env/$id"
-bounce=$(queue_ids)
-ok "bounce command queues a DSN" grep -q "^Status: 5.0.0" "$Q/msg/$bounce"
+ok "bounce command removes the message" test ! -e "$(env_file "$id")"
+bounce=$(queued_ids)
+ok "bounce command queues a DSN" grep -q "^Status: 5.0.0" "$(msg_file "$bounce")"
 kq delete "$bounce" 2>/dev/null
-is "delete removes without a bounce" "$(queue_ids | wc -l)" 0
+is "delete removes without a bounce" "$(queued_ids | wc -l)" 0
 kq delete "$bounce" 2>"$T/err"
 is "delete of a missing id: exit 66" "$?" 66
 kq show ../etc 2>/dev/null
@@ -214,7 +211,7 @@ is "empty queue listed" "$(cat "$T/list")" "Mail queue is empty"
 # message to corrupt/, and later runs go on without it.
 id=$(message corrupt | kq add -f app@example.com rcpt@example.net \
     2>/dev/null)
-printf 'kmta-envelope 1\nid\t%s\n' "$id" >"$Q/env/$id"
+printf 'kmta-envelope 1\nid\t%s\n' "$id" >"$(env_file "$id")"
 kq run 2>"$T/err"
 is "run with a cut envelope: exit 65" "$?" 65
 ok "cut envelope reported with its id" \

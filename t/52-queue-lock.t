@@ -9,7 +9,7 @@ command -v flock >/dev/null || skip_all "flock(1) not installed"
 
 id=$(message held-lock | kq add -f app@example.com rcpt@example.net \
     2>/dev/null)
-flock "$Q/msg/$id" sh -c ": >'$T/holding'; sleep 3" &
+flock "$(msg_file "$id")" sh -c ": >'$T/holding'; sleep 3" &
 holder=$!
 n=0
 while [ ! -e "$T/holding" ] && [ $n -lt 100 ]; do
@@ -41,7 +41,7 @@ for n in 1 2 3 4 5 6; do
 	is "two runners: message $n handed over once" \
 	    "$(sent_count "<pair-$n@")" 1
 done
-is "two runners: queue empty" "$(ls "$Q/env" | wc -l)" 0
+is "two runners: queue empty" "$(queued_ids | wc -l)" 0
 
 # run -j 3: three runners in one command share the queue.
 for n in 1 2 3 4 5 6; do
@@ -55,7 +55,7 @@ for n in 1 2 3 4 5 6; do
 	    "$(sent_count "<jobs-$n@")" 1
 done
 is "run -j 3: three runners reported" "$(grep -c 'run done' "$T/jobs")" 3
-is "run -j 3: queue empty" "$(ls "$Q/env" | wc -l)" 0
+is "run -j 3: queue empty" "$(queued_ids | wc -l)" 0
 
 # [domain] max_connections: runners share a domain's connection slots.
 # Batches hold 100 messages, so 250 messages make three batches for three
@@ -111,5 +111,5 @@ ok "without a limit, kmta-send runs overlap" \
 rm -f "$T/barrier"
 is "max_connections = 1: one kmta-send at a time" \
     "$(overlap_with_limit "max_connections = 1")" 1
-is "limited runs still deliver everything" "$(ls "$Q/env" | wc -l)" 0
+is "limited runs still deliver everything" "$(queued_ids | wc -l)" 0
 done_testing

@@ -12,10 +12,10 @@ export KMTA_CONF="$CONF"
 
 # last_id: the newest queue id.
 last_id() {
-	ls "$Q/env" | tail -n 1
+	queued_ids | tail -n 1
 }
 rcpts_of() {
-	awk -F '\t' '$1 == "rcpt" { print $5 }' "$Q/env/$1" | sort | tr '\n' ' '
+	awk -F '\t' '$1 == "rcpt" { print $5 }' "$(env_file "$1")" | sort | tr '\n' ' '
 }
 
 # Debian's cron: /usr/sbin/sendmail -FCronDaemon -i -B8BITMIME -oem USER
@@ -45,10 +45,10 @@ is "PHP's command line: exit 0" "$?" 0
 id=$(last_id)
 is "-t: recipients from To, Cc and Bcc" "$(rcpts_of "$id")" \
     "amy@example.net ben@example.net bob@example.org hidden@example.net jane@example.net "
-ok "-t: Bcc field removed" sh -c "! grep -qi '^Bcc:' '$Q/msg/$id'"
-ok "-t: other fields kept" grep -q '^Cc: team: amy@example.net' "$Q/msg/$id"
+ok "-t: Bcc field removed" sh -c "! grep -qi '^Bcc:' '$(msg_file "$id")'"
+ok "-t: other fields kept" grep -q '^Cc: team: amy@example.net' "$(msg_file "$id")"
 ok "-i: a dot line does not end the message" \
-    grep -q "It is part of the message" "$Q/msg/$id"
+    grep -q "It is part of the message" "$(msg_file "$id")"
 is "-t without -f: sender is LOGNAME" \
     "$(envelope_field "$id" sender)" "${LOGNAME:-$(id -un)}@$(hostname)"
 
@@ -56,9 +56,9 @@ is "-t without -f: sender is LOGNAME" \
 "$T/bin/sendmail" -t -f shop@example.com <"$T/php.eml" 2>/dev/null
 id=$(last_id)
 ok "no -i: message ends at the dot line" \
-    sh -c "! grep -q 'It is part of the message' '$Q/msg/$id'"
+    sh -c "! grep -q 'It is part of the message' '$(msg_file "$id")'"
 ok "no -i: text before the dot kept" \
-    grep -q "A line with a single dot follows." "$Q/msg/$id"
+    grep -q "A line with a single dot follows." "$(msg_file "$id")"
 
 # git send-email: sendmail -i -f SENDER RCPT...
 message patch | "$T/bin/sendmail" -i -f dev@example.com \

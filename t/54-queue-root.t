@@ -7,8 +7,8 @@
 
 id=$(message owned | kq add -f app@example.com rcpt@example.net 2>/dev/null)
 is "queue directory owned by the user" "$(stat -c %U "$Q")" nobody
-is "message owned by the user" "$(stat -c %U "$Q/msg/$id")" nobody
-is "envelope owned by the user" "$(stat -c %U "$Q/env/$id")" nobody
+is "message owned by the user" "$(stat -c %U "$(msg_file "$id")")" nobody
+is "envelope owned by the user" "$(stat -c %U "$(env_file "$id")")" nobody
 
 cat >"$T/whoami-send" <<EOF2
 #!/bin/sh

@@ -28,15 +28,15 @@ id2=$(message mixed | kq add -f app@example.com ok@example.net \
 KMTA_NOW=$t0 kq run 2>"$T/err"
 is "run exits 0" "$?" 0
 is "server stored two messages" "$(mail_count mx)" 2
-ok "single message delivered and removed" test ! -e "$Q/env/$id1"
+ok "single message delivered and removed" test ! -e "$(env_file "$id1")"
 tr -d '\r' <"$T/mx.mail/0001.eml" >"$T/got.eml"
 ok "stored message is the queued one" cmp -s "$T/single.eml" "$T/got.eml"
 is "250 recipient delivered" "$(rcpt_state "$id2" ok@example.net)" delivered
 is "451 recipient deferred" "$(rcpt_state "$id2" later@example.net)" deferred
 is "550 recipient failed" "$(rcpt_state "$id2" bad@example.net)" failed
-ok "real reply text recorded" grep -q "try again later" "$Q/env/$id2"
+ok "real reply text recorded" grep -q "try again later" "$(env_file "$id2")"
 ok "answering host recorded" \
-    grep -q "127.0.0.1\[127.0.0.1\]:$SMTPD_PORT" "$Q/env/$id2"
+    grep -q "127.0.0.1\[127.0.0.1\]:$SMTPD_PORT" "$(env_file "$id2")"
 ok "server got the right envelope" /usr/bin/python3 -c '
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -49,14 +49,14 @@ is "retry sends no new message" "$(mail_count mx)" 2
 is "retried recipient still deferred" \
     "$(rcpt_state "$id2" later@example.net)" deferred
 is "retry counted for that recipient" "$(awk -F '\t' \
-    '$5 == "later@example.net" { print $3 }' "$Q/env/$id2")" 2
+    '$5 == "later@example.net" { print $3 }' "$(env_file "$id2")")" 2
 is "delivered recipient not retried" "$(awk -F '\t' \
-    '$5 == "ok@example.net" { print $3 }' "$Q/env/$id2")" 1
+    '$5 == "ok@example.net" { print $3 }' "$(env_file "$id2")")" 1
 
 # Past max_age, the two undelivered recipients bounce, and the next run
 # delivers the bounce with MAIL FROM:<>.
 KMTA_NOW=$((t0 + 3600)) kq run 2>/dev/null
-ok "expired message removed" test ! -e "$Q/env/$id2"
+ok "expired message removed" test ! -e "$(env_file "$id2")"
 KMTA_NOW=$((t0 + 3600)) kq run 2>/dev/null
 is "bounce delivered" "$(mail_count mx)" 3
 ok "bounce sent with the null sender to the sender" /usr/bin/python3 -c '
@@ -68,7 +68,7 @@ assert m["rcpt_tos"] == ["app@example.com"], m
 ok "bounce reports both recipients" sh -c \
     "grep -q 'Final-Recipient: rfc822; later@example.net' '$T/mx.mail/0003.eml' &&
      grep -q 'Final-Recipient: rfc822; bad@example.net' '$T/mx.mail/0003.eml'"
-is "queue empty" "$(ls "$Q/env" | wc -l)" 0
+is "queue empty" "$(queued_ids | wc -l)" 0
 
 # Batches: one kmta-send --batch per destination domain, whatever the
 # number of messages, so they can share a connection.
@@ -90,5 +90,5 @@ is "four messages, two domains: two kmta-send runs" \
     "$(wc -l <"$T/invocations" | tr -d ' ')" 2
 ok "kmta-send runs in batch mode" grep -q -- "--batch" "$T/invocations"
 is "all four delivered" "$(mail_count mx)" 7
-is "queue empty after the batch" "$(ls "$Q/env" | wc -l)" 0
+is "queue empty after the batch" "$(queued_ids | wc -l)" 0
 done_testing

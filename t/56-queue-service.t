@@ -19,7 +19,7 @@ wait_until() {
 	done
 }
 queue_empty() {
-	[ -z "$(ls "$Q/env")" ]
+	[ -z "$(queued_ids)" ]
 }
 
 # cron: the file's one job line, minute field "*/5", user root.

@@ -112,18 +112,24 @@ cmp_ok($n_accepted, '>', 0, 'some adds finished before their kill');
 cmp_ok($n_accepted, '<', $rounds, 'some adds were killed first');
 
 # Deliver what is left, then age what the kills left behind (files in
-# tmp/, and messages in msg/ whose envelope was never written) past the
-# hour after which a run removes them.
+# tmp/, and message files in new/ and msg/ whose envelope was never
+# written) past the hour after which a run removes them. A message with
+# its envelope in new/ is queued: an add placed it there, and every run
+# imports it first.
 for (1 .. 3) {
 	system("$bin/kmta-queue flush 2>>$t/kmta-queue.log");
 }
-is(scalar(() = glob("$queue/env/*")), 0, 'queue empty after clean runs');
-my @left = (glob("$queue/tmp/*"), glob("$queue/msg/*"));
+is(scalar(() = (glob("$queue/env/*"), glob("$queue/new/*.env"))), 0,
+    'queue empty after clean runs');
+my @left = (glob("$queue/tmp/*"), glob("$queue/new/*"), glob("$queue/msg/*"));
 diag(scalar(@left) . " files left by killed processes");
 utime(time - 7200, time - 7200, @left) if @left;
 system("$bin/kmta-queue run 2>>$t/kmta-queue.log");
 is(scalar(() = glob("$queue/tmp/*")), 0, 'stale temporary files removed');
+is(scalar(() = glob("$queue/new/*")), 0,
+    'message files without envelope removed from new/');
 is(scalar(() = glob("$queue/msg/*")), 0, 'messages without envelope removed');
+is(scalar(() = glob("$queue/corrupt/*")), 0, 'nothing moved to corrupt/');
 is(system("$bin/kmta-queue list >/dev/null 2>$t/list.err"), 0,
     'list reads the queue without error');
 

@@ -22,8 +22,11 @@ big_message() {
 		i=$((i + 1))
 	done
 }
+# files_in SUBDIR [FIND-TEST...]: the number of files in $Q/SUBDIR.
 files_in() {
-	find "$Q/$1" -type f | wc -l
+	dir=$1
+	shift
+	find "$Q/$dir" -type f "$@" | wc -l
 }
 
 accepted=0
@@ -43,8 +46,9 @@ is "add on a full file system: exit 75" "$status" 75
 ok "error says the disk is full" grep -q "No space left on device" "$T/err"
 is "failed add prints no id" "$(cat "$T/id")" ""
 is "failed add leaves no temporary file" "$(files_in tmp)" 0
-is "failed add leaves no message file" "$(files_in msg)" $accepted
-is "failed add leaves no envelope" "$(files_in env)" $accepted
+is "failed add leaves no message file" "$(files_in new -name '*.msg')" \
+    $accepted
+is "failed add leaves no envelope" "$(files_in new -name '*.env')" $accepted
 kq list >/dev/null 2>"$T/err"
 is "accepted messages still readable" "$?" 0
 
@@ -56,13 +60,13 @@ is "tiny add leaves no temporary file" "$(files_in tmp)" 0
 
 echo "rcpt@example.net deferred 451 4.3.0 later" >"$FAKE_SEND_SCRIPT"
 chmod 644 "$FAKE_SEND_SCRIPT"
-first=$(ls "$Q/env" | head -n 1)
-cp "$Q/env/$first" "$T/env.before"
+first=$(queued_ids | head -n 1)
+cp "$(env_file "$first")" "$T/env.before"
 kq run 2>"$T/err"
 is "run that cannot save envelopes: exit 75" "$?" 75
 ok "run names the failed write" grep -q "No space left on device" "$T/err"
 ok "envelope unchanged after the failed save" \
-    cmp -s "$T/env.before" "$Q/env/$first"
+    cmp -s "$T/env.before" "$(env_file "$first")"
 is "failed saves leave no temporary file" "$(files_in tmp)" 0
 
 # Space again: the next run records the results.

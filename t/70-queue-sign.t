@@ -25,18 +25,18 @@ CONF
 id=$(message signed | kq add -f app@example.com rcpt@example.net 2>"$T/err")
 is "signed add exits 0" "$?" 0
 ok "stored message carries a DKIM-Signature" \
-    grep -q "^DKIM-Signature: .*d=example.com" "$Q/msg/$id"
-"$KMTA_BIN/kmta-sign" verify --keys "$T/keys" <"$Q/msg/$id" >"$T/verify"
+    grep -q "^DKIM-Signature: .*d=example.com" "$(msg_file "$id")"
+"$KMTA_BIN/kmta-sign" verify --keys "$T/keys" <"$(msg_file "$id")" >"$T/verify"
 ok "stored signature verifies" grep -q "dkim=pass" "$T/verify"
 is "envelope size is the signed size" "$(envelope_field "$id" size)" \
-    "$(wc -c <"$Q/msg/$id" | tr -d ' ')"
+    "$(wc -c <"$(msg_file "$id")" | tr -d ' ')"
 
 printf 'From: app@example.com\nTo: a@example.net\nBcc: secret@example.net\nSubject: t\n\nbody\n' |
     kq add -t >"$T/id" 2>/dev/null
 id=$(cat "$T/id")
-ok "-t message signed" grep -q "^DKIM-Signature:" "$Q/msg/$id"
-ok "-t message stored without Bcc" sh -c "! grep -qi '^Bcc:' '$Q/msg/$id'"
-"$KMTA_BIN/kmta-sign" verify --keys "$T/keys" <"$Q/msg/$id" >"$T/verify"
+ok "-t message signed" grep -q "^DKIM-Signature:" "$(msg_file "$id")"
+ok "-t message stored without Bcc" sh -c "! grep -qi '^Bcc:' '$(msg_file "$id")'"
+"$KMTA_BIN/kmta-sign" verify --keys "$T/keys" <"$(msg_file "$id")" >"$T/verify"
 ok "signature made after Bcc removal verifies" grep -q "dkim=pass" \
     "$T/verify"
 

@@ -11,10 +11,10 @@ ln -s "$KMTA_BIN/kmta-queue" "$T/bin/sendmail"
 export KMTA_CONF="$CONF"
 
 last_id() {
-	ls "$Q/env" | tail -n 1
+	queued_ids | tail -n 1
 }
 rcpts_of() {
-	awk -F '\t' '$1 == "rcpt" { print $5 }' "$Q/env/$1" | sort | tr '\n' ' '
+	awk -F '\t' '$1 == "rcpt" { print $5 }' "$(env_file "$1")" | sort | tr '\n' ' '
 }
 
 # git send-email, with a patch of a repository made here.
@@ -43,7 +43,7 @@ if [ -x "$(git --exec-path)/git-send-email" ]; then
 	is "git send-email: envelope sender" "$(envelope_field "$id" sender)" \
 	    dev@example.com
 	ok "git send-email: the patch is queued" \
-	    grep -q "^Subject: \[PATCH\] Add file" "$Q/msg/$id"
+	    grep -q "^Subject: \[PATCH\] Add file" "$(msg_file "$id")"
 else
 	skip "git send-email" "git-email not installed"
 fi
@@ -58,7 +58,7 @@ if command -v php >/dev/null; then
 	id=$(last_id)
 	is "PHP: recipients from To and Bcc" "$(rcpts_of "$id")" \
 	    "audit@example.net web@example.net "
-	ok "PHP: Bcc removed" sh -c "! grep -qi '^Bcc:' '$Q/msg/$id'"
+	ok "PHP: Bcc removed" sh -c "! grep -qi '^Bcc:' '$(msg_file "$id")'"
 else
 	skip "PHP mail()" "php-cli not installed"
 fi
@@ -73,7 +73,7 @@ if command -v mail >/dev/null && [ "$(id -u)" -eq 0 ] &&
 	is "mailx exits 0" "$?" 0
 	id=$(last_id)
 	is "mailx: recipient" "$(rcpts_of "$id")" "ops@example.net "
-	ok "mailx: subject kept" grep -q "^Subject: disk report" "$Q/msg/$id"
+	ok "mailx: subject kept" grep -q "^Subject: disk report" "$(msg_file "$id")"
 else
 	skip "bsd-mailx" "mail, root or unshare -m not available"
 fi

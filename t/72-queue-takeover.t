@@ -27,12 +27,12 @@ message rootmail >"$T/in.eml"
 id=$(kq_as "$T/nouser.conf" add -f alice@t1.example bob@t1.test \
     <"$T/in.eml" 2>/dev/null)
 is "add as root without [queue] user: exit 0" "$?" 0
-is "new queue written as root" "$(owners msg)" "root "
+is "new queue written as root" "$(owners new)" "root "
 kq run 2>"$T/err"
 is "run takes over root's files: exit 0" "$?" 0
 is "root's message delivered" "$(sent_count "bob@t1.test")" 1
 ok "run logs the ownership change" grep -q "owner of .* changed to user nobody" "$T/err"
-ok "delivered message removed" test ! -e "$Q/env/$id"
+ok "delivered message removed" test ! -e "$(env_file "$id")"
 kq list >"$T/list" 2>/dev/null
 is "list after delivery: exit 0" "$?" 0
 is "list after delivery: empty" "$(cat "$T/list")" "Mail queue is empty"
@@ -40,40 +40,41 @@ is "list after delivery: empty" "$(cat "$T/list")" "Mail queue is empty"
 # list started as root takes over too, and shows root's message.
 id=$(kq_as "$T/nouser.conf" add -f alice@t1.example carol@t1.test \
     <"$T/in.eml" 2>/dev/null)
-chown root:root "$Q/env/$id" "$Q/msg/$id"
+chown root:root "$(env_file "$id")" "$(msg_file "$id")"
 kq list >"$T/list" 2>/dev/null
 is "list as root with [queue] user: exit 0" "$?" 0
 ok "list shows root's message" grep -q "^$id " "$T/list"
-is "message file given to the user" "$(stat -c %U "$Q/msg/$id")" nobody
-is "envelope given to the user" "$(stat -c %U "$Q/env/$id")" nobody
+is "message file given to the user" "$(stat -c %U "$(msg_file "$id")")" nobody
+is "envelope given to the user" "$(stat -c %U "$(env_file "$id")")" nobody
 
 # Root without [queue] user adds as the owner of an existing queue.
 id2=$(kq_as "$T/nouser.conf" add -f alice@t1.example dave@t1.test \
     <"$T/in.eml" 2>/dev/null)
 is "add into a user's queue: exit 0" "$?" 0
-is "message file owned by the queue owner" "$(stat -c %U "$Q/msg/$id2")" nobody
-is "envelope owned by the queue owner" "$(stat -c %U "$Q/env/$id2")" nobody
+is "message file owned by the queue owner" "$(stat -c %U "$(msg_file "$id2")")" nobody
+is "envelope owned by the queue owner" "$(stat -c %U "$(env_file "$id2")")" nobody
 kq_as "$T/nouser.conf" run 2>/dev/null
 is "run as root without [queue] user still: exit 77" "$?" 77
 
 # An add started as root hands over the queue's directories but not the
 # files in them, so its cost does not grow with the queue; the next
 # runner takes the files over.
-chown root:root "$Q/msg" "$Q/msg/$id2"
+chown root:root "$Q/msg" "$Q/new" "$(msg_file "$id2")"
 id3=$(kq add -f alice@t1.example erin@t1.test <"$T/in.eml" 2>/dev/null)
 is "add as root with [queue] user: exit 0" "$?" 0
 is "add gives msg/ to the user" "$(stat -c %U "$Q/msg")" nobody
+is "add gives new/ to the user" "$(stat -c %U "$Q/new")" nobody
 is "add leaves the other messages' files to the runner" \
-    "$(stat -c %U "$Q/msg/$id2")" root
-is "added message owned by the user" "$(stat -c %U "$Q/msg/$id3")" nobody
+    "$(stat -c %U "$(msg_file "$id2")")" root
+is "added message owned by the user" "$(stat -c %U "$(msg_file "$id3")")" nobody
 kq delete "$id3" 2>/dev/null
 is "delete as root takes over the files: exit 0" "$?" 0
-is "delete gave the file to the user" "$(stat -c %U "$Q/msg/$id2")" nobody
+is "delete gave the file to the user" "$(stat -c %U "$(msg_file "$id2")")" nobody
 
 # A runner that starts as the queue user cannot take over, so list and
 # stats must name root's files instead of hiding them.
 if command -v setpriv >/dev/null; then
-	chown root:root "$Q/env/$id" "$Q/msg/$id"
+	chown root:root "$(env_file "$id")" "$(msg_file "$id")"
 	as_nobody() {
 		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
 		    "$KMTA_BIN/kmta-queue" -c "$T/nouser.conf" "$@"
@@ -102,7 +103,7 @@ echo leftover >"$Q/tmp/leftover"
 echo corrupt >"$Q/corrupt/0000000000000000.env"
 : >"$Q/lock/example.net.0"
 chown root:root "$Q/tmp/leftover" "$Q/corrupt" "$Q/corrupt/0000000000000000.env" \
-    "$Q/lock" "$Q/lock/example.net.0" "$Q/env/$id" "$Q/msg/$id"
+    "$Q/lock" "$Q/lock/example.net.0" "$(env_file "$id")" "$(msg_file "$id")"
 echo secret >"$T/outside-hard"
 echo secret >"$T/outside-soft"
 chmod 600 "$T/outside-hard" "$T/outside-soft"

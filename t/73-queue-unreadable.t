@@ -8,7 +8,7 @@ bad=$(message unreadable | kq add -f app@example.com rcpt@example.net 2>/dev/nul
 good=$(message readable | kq add -f app@example.com rcpt@example.org 2>/dev/null)
 
 # An envelope without read permission.
-chmod 000 "$Q/env/$bad"
+chmod 000 "$(env_file "$bad")"
 kq list >"$T/list" 2>"$T/err"
 is "list, unreadable envelope: exit 77" "$?" 77
 ok "list names it with the reason" \
@@ -49,8 +49,8 @@ ok "list, only unreadable: total" \
     grep -q "^-- 0 Kbytes in 0 Requests, 1 unreadable.$" "$T/list"
 
 # A message file without read permission.
-chmod 600 "$Q/env/$bad"
-chmod 000 "$Q/msg/$bad"
+chmod 600 "$(env_file "$bad")"
+chmod 000 "$(msg_file "$bad")"
 kq list >"$T/list" 2>/dev/null
 is "list, unreadable message file: exit 77" "$?" 77
 ok "list names the message file" \
@@ -59,7 +59,7 @@ kq stats >/dev/null 2>&1
 is "stats, unreadable message file: exit 77" "$?" 77
 
 # A message file missing while its envelope exists.
-rm -f "$Q/msg/$bad"
+rm -f "$(msg_file "$bad")"
 kq list >"$T/list" 2>/dev/null
 is "list, missing message file: exit 65" "$?" 65
 ok "list says the message file is missing" \
@@ -67,9 +67,9 @@ ok "list says the message file is missing" \
 
 # An invalid envelope.
 message broken | kq add -f app@example.com rcpt@example.net >/dev/null 2>&1
-broken=$(ls "$Q/env" | grep -v "$bad")
-printf 'not an envelope\n' >"$Q/env/$broken"
-rm -f "$Q/env/$bad"
+broken=$(queued_ids | grep -v "$bad")
+printf 'not an envelope\n' >"$(env_file "$broken")"
+rm -f "$(env_file "$bad")"
 kq list >"$T/list" 2>/dev/null
 is "list, invalid envelope: exit 65" "$?" 65
 ok "list names the invalid envelope" grep -q "^$broken? unreadable: " "$T/list"
@@ -77,7 +77,7 @@ kq stats >/dev/null 2>&1
 is "stats, invalid envelope: exit 65" "$?" 65
 
 # A message removed is gone, not unreadable.
-kq delete "$broken" >/dev/null 2>&1 || rm -f "$Q/env/$broken" "$Q/msg/$broken"
+kq delete "$broken" >/dev/null 2>&1 || rm -f "$(env_file "$broken")" "$(msg_file "$broken")"
 kq list >"$T/list" 2>/dev/null
 is "list, empty queue: exit 0" "$?" 0
 is "list, empty queue: says so" "$(cat "$T/list")" "Mail queue is empty"

@@ -27,6 +27,20 @@ commands_open(struct setup *s, struct kmta_conf **conf, struct queue *q)
 	return err.code;
 }
 
+/*
+ * Import added messages, so that they show right after add returns. The
+ * reading and admin commands go on after a failed import, with what is
+ * in env/ already.
+ */
+static void
+import_or_warn(struct queue *q)
+{
+	struct kmta_err err = { 0 };
+
+	if (incoming_import(q, &err) == -1)
+		kmta_warn("%s", err.msg);
+}
+
 static int
 finish_command(int rc, struct kmta_err *err, struct kmta_conf *conf,
     struct queue *q)
@@ -113,6 +127,7 @@ cmd_list(struct setup *s, int argc, char **argv)
 		return usage_error("list: takes no arguments");
 	if ((rc = commands_open(s, &conf, &q)) != 0)
 		return rc;
+	import_or_warn(&q);
 	rc = list_queue(&q, stdout, json, &err);
 	return finish_command(rc, &err, conf, &q);
 }
@@ -129,6 +144,7 @@ cmd_show(struct setup *s, int argc, char **argv)
 		return usage_error("show: expected one queue id");
 	if ((rc = commands_open(s, &conf, &q)) != 0)
 		return rc;
+	import_or_warn(&q);
 	rc = list_show(&q, argv[1], stdout, &err);
 	return finish_command(rc, &err, conf, &q);
 }
@@ -155,6 +171,7 @@ cmd_admin(struct setup *s, int argc, char **argv)
 		return usage_error("expected one or more queue ids");
 	if ((rc = commands_open(s, &conf, &q)) != 0)
 		return rc;
+	import_or_warn(&q);
 	for (i = 1; i < argc; i++) {
 		if (admin_message(&q, argv[i], action, &err) == 0) {
 			kmta_info("queue_id=%s %s", argv[i], argv[0]);
@@ -182,6 +199,7 @@ cmd_stats(struct setup *s, int argc, char **argv)
 		return usage_error("stats: takes no arguments");
 	if ((rc = commands_open(s, &conf, &q)) != 0)
 		return rc;
+	import_or_warn(&q);
 	rc = list_stats(&q, stdout, queue_now(), &err);
 	return finish_command(rc, &err, conf, &q);
 }

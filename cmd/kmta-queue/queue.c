@@ -14,7 +14,8 @@
 #include "fsio.h"
 #include "queue.h"
 
-static const char *const queue_subdirs[] = { "tmp", "msg", "env", NULL };
+static const char *const queue_subdirs[] = { "tmp", "new", "msg", "env",
+    NULL };
 
 int
 queue_open(struct queue *q, const char *path, bool create,
@@ -42,7 +43,10 @@ queue_open(struct queue *q, const char *path, bool create,
 		if (create && kmta_mkdir_exist_ok(q->dirfd, *sub, 0700,
 		    err) == -1)
 			return kmta_err_wrap(err, "queue directory %s", path);
-		if (!create && faccessat(q->dirfd, *sub, F_OK, 0) == -1)
+		/* A queue made before new/ existed gets it from the next
+		 * add or run, and until then has nothing to import. */
+		if (!create && strcmp(*sub, "new") != 0 &&
+		    faccessat(q->dirfd, *sub, F_OK, 0) == -1)
 			return kmta_err_set(err, kmta_errno_code(errno),
 			    "queue directory %s: %s/: %s", path, *sub,
 			    strerror(errno));

@@ -3,11 +3,20 @@
  *
  * Layout under the queue directory (mode 0700):
  *   tmp/       files being written; stale ones are removed by "run"
+ *   new/       messages that add stored, as ID.msg and ID.env, until an
+ *              import moves them to msg/ and env/. Every command but add
+ *              imports first.
  *   msg/ID     the message as received, never changed; a runner holds
  *              flock(2) on it while it delivers the message
  *   env/ID     the envelope (envelope.c), replaced by rename(2)
- * A message is in the queue once env/ID exists: add renames msg/ID into
- * place first and env/ID last, and removal unlinks env/ID first.
+ *   lock/      connection slots of domains with max_connections
+ *   corrupt/   messages whose envelope could not be read, and envelopes
+ *              whose message file is missing
+ * An add renames new/ID.msg into place first and new/ID.env last, and
+ * the message is accepted once new/ is fsynced. An import moves the
+ * message file to msg/ID and fsyncs msg/ before it moves the envelope to
+ * env/ID, so a runner, which looks only at env/, finds both files.
+ * Removal unlinks env/ID first.
  */
 #ifndef KMTA_QUEUE_H
 #define KMTA_QUEUE_H
@@ -108,6 +117,9 @@ int store_lock(struct queue *q, const char *id, bool wait, int *fd,
 int store_clean_stale(struct queue *q, long max_age, size_t *removed,
     struct kmta_err *err);
 int store_quarantine(struct queue *q, const char *id, struct kmta_err *err);
+
+/* incoming.c */
+int incoming_import(struct queue *q, struct kmta_err *err);
 
 /* address.c */
 int address_check(const char *addr, bool allow_null, struct kmta_err *err);

@@ -7,7 +7,8 @@
 
 #include "queue.h"
 
-#define RUN_STALE_AGE 3600	/* seconds before a tmp/ leftover is removed */
+#define RUN_STALE_AGE 3600	/* seconds before a leftover in tmp/, new/ or
+				   msg/ is removed */
 
 struct run_options {
 	const char *conf_path;	/* passed on to kmta-send as -c */

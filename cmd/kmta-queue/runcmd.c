@@ -43,6 +43,30 @@ parse_count(const char *s, const char *what, long min, long *out)
 	return 0;
 }
 
+/*
+ * Import added messages, then deliver. A failed import is logged and
+ * returned after the delivery of what is in env/ already, so that one
+ * bad entry in new/ does not stop the queue.
+ */
+static int
+import_and_run(struct queue *q, const struct run_options *opt,
+    struct run_stats *stats, struct kmta_err *err)
+{
+	struct kmta_err import_err = { 0 };
+	int import_rc;
+
+	import_rc = incoming_import(q, &import_err);
+	if (import_rc == -1)
+		kmta_error("%s", import_err.msg);
+	if (run_parallel(q, opt, stats, err) == -1)
+		return -1;
+	if (import_rc == -1) {
+		*err = import_err;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 run_loop(struct queue *q, const struct run_options *opt, long interval)
 {
@@ -57,7 +81,7 @@ run_loop(struct queue *q, const struct run_options *opt, long interval)
 		memset(&stats, 0, sizeof(stats));
 		/* A failed run is logged and retried next round: the loop is
 		 * a service, and its supervisor cannot fix a queue error. */
-		if (run_parallel(q, opt, &stats, &err) == -1)
+		if (import_and_run(q, opt, &stats, &err) == -1)
 			kmta_error("%s", err.msg);
 		for (left = (unsigned)interval; left > 0 && !stop_requested;)
 			left = sleep(left);
@@ -109,7 +133,7 @@ run_command(struct setup *s, int argc, char **argv, bool flush)
 	opt.conf = conf;
 	if (interval > 0)
 		rc = run_loop(&q, &opt, interval);
-	else if (run_parallel(&q, &opt, &stats, &err) == -1)
+	else if (import_and_run(&q, &opt, &stats, &err) == -1)
 		rc = err.code;
 	kmta_conf_free(conf);
 	queue_close(&q);

@@ -13,44 +13,124 @@
 #include "fsio.h"
 #include "queue.h"
 
+/* Create the file path (relative to the queue) with data and fsync it.
+ * On failure the file is unlinked again. */
+static int
+write_synced(struct queue *q, const char *path, const char *data,
+    size_t len, struct kmta_err *err)
+{
+	int fd, rc;
+
+	fd = openat(q->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return kmta_err_set(err, kmta_errno_code(errno),
+		    "create %s: %s", path, strerror(errno));
+	if (kmta_write_all(fd, data, len, path, err) == -1)
+		goto fail;
+	if (fsync(fd) == -1) {
+		kmta_err_set(err, kmta_errno_code(errno), "fsync %s: %s",
+		    path, strerror(errno));
+		goto fail;
+	}
+	rc = close(fd);
+	fd = -1;
+	if (rc == -1) {
+		kmta_err_set(err, kmta_errno_code(errno), "close %s: %s",
+		    path, strerror(errno));
+		goto fail;
+	}
+	return 0;
+
+fail:
+	if (fd != -1)
+		close(fd);
+	unlinkat(q->dirfd, path, 0);
+	return -1;
+}
+
+static int
+rename_new(struct queue *q, const char *from, const char *to,
+    struct kmta_err *err)
+{
+	if (renameat2(q->dirfd, from, q->dirfd, to, RENAME_NOREPLACE) == -1)
+		return kmta_err_set(err, errno == EEXIST ? EX_TEMPFAIL :
+		    kmta_errno_code(errno), "rename %s to %s: %s", from, to,
+		    strerror(errno));
+	return 0;
+}
+
+static void
+unlink_pair(struct queue *q, const char *first, const char *second)
+{
+	unlinkat(q->dirfd, first, 0);
+	unlinkat(q->dirfd, second, 0);
+}
+
 /*
- * Store a new message: msg/ID first, env/ID last, each through tmp/ with
- * fsync and a directory fsync. Until env/ID exists no runner picks the
- * message up, and on any failure both files are unlinked again.
+ * Place message id in new/: write and fsync tmp/ID.msg and tmp/ID.env,
+ * rename them to new/ID.msg and then new/ID.env, and fsync new/ once.
+ * The envelope comes last because an import takes only messages whose
+ * envelope is in new/. On failure every file placed is unlinked again.
+ */
+static int
+place_new(struct queue *q, const char *id, const char *data, size_t len,
+    const char *text, size_t text_len, struct kmta_err *err)
+{
+	char tmp_msg[64], tmp_env[64], new_msg[64], new_env[64];
+
+	snprintf(tmp_msg, sizeof(tmp_msg), "tmp/%s.msg", id);
+	snprintf(tmp_env, sizeof(tmp_env), "tmp/%s.env", id);
+	snprintf(new_msg, sizeof(new_msg), "new/%s.msg", id);
+	snprintf(new_env, sizeof(new_env), "new/%s.env", id);
+
+	if (write_synced(q, tmp_msg, data, len, err) == -1)
+		return -1;
+	if (write_synced(q, tmp_env, text, text_len, err) == -1) {
+		unlinkat(q->dirfd, tmp_msg, 0);
+		return -1;
+	}
+	if (rename_new(q, tmp_msg, new_msg, err) == -1) {
+		unlink_pair(q, tmp_msg, tmp_env);
+		return -1;
+	}
+	if (rename_new(q, tmp_env, new_env, err) == -1) {
+		unlink_pair(q, new_msg, tmp_env);
+		return -1;
+	}
+	if (kmta_fsync_dir(q->dirfd, "new", err) == -1) {
+		/* NOTE: an import in another process may have moved the
+		 * files on already. Then the message stays queued although
+		 * add fails, and a retry by the sender sends it twice. */
+		unlink_pair(q, new_env, new_msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Store a new message in new/ with three fsyncs: the message file, the
+ * envelope file and new/ itself. Until an import moves it to msg/ and
+ * env/, no runner delivers it. Every command but add imports first.
  */
 int
 store_message(struct queue *q, struct envelope *env, const char *data,
     size_t len, struct kmta_err *err)
 {
-	char tmp[64], dst[64], *text = NULL;
+	char *text;
 	size_t text_len;
 	int rc;
 
 	if (queue_new_id(env->id, sizeof(env->id), err) == -1)
 		return -1;
 	env->size = len;
-
-	snprintf(tmp, sizeof(tmp), "tmp/%s.msg", env->id);
-	snprintf(dst, sizeof(dst), "msg/%s", env->id);
-	if (kmta_write_durable(q->dirfd, tmp, dst, data, len, true, err) == -1)
-		return kmta_err_wrap(err, "queue %s", q->path);
-
 	if (envelope_format(env, &text, &text_len, err) == -1)
-		goto fail;
-	snprintf(tmp, sizeof(tmp), "tmp/%s.env", env->id);
-	snprintf(dst, sizeof(dst), "env/%s", env->id);
-	rc = kmta_write_durable(q->dirfd, tmp, dst, text, text_len, true, err);
+		return -1;
+	rc = place_new(q, env->id, data, len, text, text_len, err);
 	free(text);
-	if (rc == -1) {
-		kmta_err_wrap(err, "queue %s", q->path);
-		goto fail;
-	}
+	if (rc == -1)
+		return kmta_err_wrap(err, "queue %s", q->path);
 	return 0;
-
-fail:
-	snprintf(dst, sizeof(dst), "msg/%s", env->id);
-	unlinkat(q->dirfd, dst, 0);
-	return -1;
 }
 
 static int
@@ -218,13 +298,43 @@ older_than(int dirfd, const char *sub, const char *name, time_t cutoff)
 	    S_ISREG(st.st_mode) && st.st_mtime < cutoff;
 }
 
+/*
+ * Whether message id has an envelope. new/ID.env is checked before
+ * env/ID because an import renames the one to the other. In this order,
+ * an import between the two checks cannot make both of them miss it.
+ */
 static bool
 has_envelope(int dirfd, const char *id)
 {
 	char path[64];
 
+	snprintf(path, sizeof(path), "new/%s.env", id);
+	if (faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return true;
 	snprintf(path, sizeof(path), "env/%s", id);
 	return faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/*
+ * Whether file name in directory sub belongs to a message that still has
+ * an envelope: msg/ID, or new/ID.msg and new/ID.env. Files in tmp/ never
+ * do, and neither does any other name in new/.
+ */
+static bool
+in_use(int dirfd, const char *sub, const char *name)
+{
+	char id[QUEUE_ID_MAX];
+	size_t n = strlen(name);
+
+	if (strcmp(sub, "msg") == 0)
+		return has_envelope(dirfd, name);
+	if (strcmp(sub, "new") != 0 || n <= 4 || n - 4 >= sizeof(id) ||
+	    (strcmp(name + n - 4, ".msg") != 0 &&
+	    strcmp(name + n - 4, ".env") != 0))
+		return false;
+	memcpy(id, name, n - 4);
+	id[n - 4] = '\0';
+	return queue_valid_id(id) && has_envelope(dirfd, id);
 }
 
 static int
@@ -247,10 +357,9 @@ clean_dir(struct queue *q, const char *sub, time_t cutoff, size_t *removed,
 		if (de->d_name[0] == '.' ||
 		    !older_than(q->dirfd, sub, de->d_name, cutoff))
 			continue;
-		/* A message file without an envelope is from an add or a
-		 * removal that was cut short. */
-		if (strcmp(sub, "msg") == 0 &&
-		    has_envelope(q->dirfd, de->d_name))
+		/* A message file without an envelope is from an add, an
+		 * import or a removal that was cut short. */
+		if (in_use(q->dirfd, sub, de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", sub, de->d_name);
 		if (unlinkat(q->dirfd, path, 0) == 0)
@@ -261,9 +370,10 @@ clean_dir(struct queue *q, const char *sub, time_t cutoff, size_t *removed,
 }
 
 /*
- * Remove files in tmp/, and files in msg/ without an envelope, whose
- * mtime is more than max_age seconds ago. An add in progress is never
- * that old, so only leftovers of killed processes go.
+ * Remove files in tmp/, message files in msg/ and new/ without an
+ * envelope, and any other file in new/, whose mtime is more than max_age
+ * seconds ago. An add in progress is never that old, so only leftovers
+ * of killed processes go.
  */
 int
 store_clean_stale(struct queue *q, long max_age, size_t *removed,
@@ -272,7 +382,8 @@ store_clean_stale(struct queue *q, long max_age, size_t *removed,
 	time_t cutoff = time(NULL) - max_age;
 
 	*removed = 0;
-	if (clean_dir(q, "tmp", cutoff, removed, err) == -1)
+	if (clean_dir(q, "tmp", cutoff, removed, err) == -1 ||
+	    clean_dir(q, "new", cutoff, removed, err) == -1)
 		return -1;
 	return clean_dir(q, "msg", cutoff, removed, err);
 }

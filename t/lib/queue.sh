@@ -50,15 +50,41 @@ message() {
 	printf 'Subject: %s\nMessage-ID: <%s@example.com>\n\nHello.\n' "$1" "$1"
 }
 
-# envelope_field ID KEY: one field of env/ID.
-envelope_field() {
-	awk -F '\t' -v k="$2" '$1 == k { print $2 }' "$Q/env/$1"
+# msg_file ID, env_file ID: the path of message ID's message file or
+# envelope. An add leaves them in new/ as ID.msg and ID.env, and the next
+# other command moves them to msg/ID and env/ID.
+msg_file() {
+	if [ -e "$Q/new/$1.msg" ]; then
+		echo "$Q/new/$1.msg"
+	else
+		echo "$Q/msg/$1"
+	fi
+}
+env_file() {
+	if [ -e "$Q/new/$1.env" ]; then
+		echo "$Q/new/$1.env"
+	else
+		echo "$Q/env/$1"
+	fi
 }
 
-# rcpt_state ID RCPT: the recipient's state in env/ID.
+# queued_ids: the ids of the messages in new/ and env/, oldest first.
+queued_ids() {
+	{
+		ls "$Q/env"
+		ls "$Q/new" | sed -n 's/\.env$//p'
+	} | sort
+}
+
+# envelope_field ID KEY: one field of message ID's envelope.
+envelope_field() {
+	awk -F '\t' -v k="$2" '$1 == k { print $2 }' "$(env_file "$1")"
+}
+
+# rcpt_state ID RCPT: the recipient's state in message ID's envelope.
 rcpt_state() {
 	awk -F '\t' -v r="$2" '$1 == "rcpt" && $5 == r { print $2 }' \
-	    "$Q/env/$1"
+	    "$(env_file "$1")"
 }
 
 # sent_count PATTERN: result lines in the fake's log matching PATTERN.
