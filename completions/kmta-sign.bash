@@ -106,7 +106,8 @@ _kmta_sign()
 	COMPREPLY=($(compgen -W '-d --domain -s --selector -a --algorithm
 	    -k --key -c --config -C --canonicalization -i --identity
 	    --timestamp --expire --headers --oversign --body-length
-	    --require-signature --batch --jobs --policy -h --help' -- "$cur"))
+	    --require-signature --batch --jobs --policy -h --help
+	    --version' -- "$cur"))
 	if [[ $cur != -* ]] && [[ " ${COMP_WORDS[*]} " == *" --batch "* ]]; then
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return

@@ -1,13 +1,15 @@
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "dkim.h"
 
 static int
 stage_flush(struct body_hasher *h)
 {
-	int ok = EVP_DigestUpdate(h->ctx, h->buf, h->len);
+	int ok = SHA256_Update(&h->sha, h->buf, h->len);
 
 	h->len = 0;
 	return ok == 1 ? 0 : -1;
@@ -22,7 +24,7 @@ stage_emit(void *ctx, const char *data, size_t len)
 	if (len >= sizeof(h->buf)) {
 		if (stage_flush(h) == -1)
 			return -1;
-		return EVP_DigestUpdate(h->ctx, data, len) == 1 ? 0 : -1;
+		return SHA256_Update(&h->sha, data, len) == 1 ? 0 : -1;
 	}
 	if (h->len + len > sizeof(h->buf) && stage_flush(h) == -1)
 		return -1;
@@ -35,12 +37,8 @@ int
 body_hasher_start(struct body_hasher *h, enum canon c, long long limit)
 {
 	h->len = 0;
-	if ((h->ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(h->ctx);
-		h->ctx = NULL;
+	if (SHA256_Init(&h->sha) != 1)
 		return -1;
-	}
 	canon_body_init(&h->cb, c, limit, stage_emit, h);
 	return 0;
 }
@@ -55,26 +53,20 @@ int
 body_hasher_finish(struct body_hasher *h, char *bh,
     unsigned long long *length)
 {
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int digest_len = 0;
-	int rc = -1;
+	unsigned char digest[SHA256_DIGEST_LENGTH];
 
-	if (canon_body_finish(&h->cb) == 0 && stage_flush(h) == 0 &&
-	    EVP_DigestFinal_ex(h->ctx, digest, &digest_len) == 1) {
-		dkim_base64_encode(digest, digest_len, bh);
-		*length = h->cb.total;
-		rc = 0;
-	}
-	EVP_MD_CTX_free(h->ctx);
-	h->ctx = NULL;
-	return rc;
+	if (canon_body_finish(&h->cb) == -1 || stage_flush(h) == -1 ||
+	    SHA256_Final(digest, &h->sha) != 1)
+		return -1;
+	dkim_base64_encode(digest, sizeof(digest), bh);
+	*length = h->cb.total;
+	return 0;
 }
 
 void
 body_hasher_free(struct body_hasher *h)
 {
-	EVP_MD_CTX_free(h->ctx);
-	h->ctx = NULL;
+	OPENSSL_cleanse(&h->sha, sizeof(h->sha));
 }
 
 int

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "buf.h"
 #include "canon.h"
@@ -73,7 +74,7 @@ int dkim_sign_data(const struct dkim_request *req, const struct kmta_buf *data,
 /* SHA-256 over a canonical body fed in chunks. */
 struct body_hasher {
 	struct canon_body cb;
-	EVP_MD_CTX *ctx;
+	SHA256_CTX sha;
 	size_t len;
 	unsigned char buf[16384];	/* staged canonical bytes */
 };
