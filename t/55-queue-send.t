@@ -33,7 +33,9 @@ tr -d '\r' <"$T/mx.mail/0001.eml" >"$T/got.eml"
 ok "stored message is the queued one" cmp -s "$T/single.eml" "$T/got.eml"
 is "250 recipient delivered" "$(rcpt_state "$id2" ok@example.net)" delivered
 is "451 recipient deferred" "$(rcpt_state "$id2" later@example.net)" deferred
-is "550 recipient failed" "$(rcpt_state "$id2" bad@example.net)" failed
+is "550 recipient bounced at once" "$(rcpt_state "$id2" bad@example.net)" \
+    bounced
+is "its bounce queued in the same run" "$(queued_ids | wc -l)" 2
 ok "real reply text recorded" grep -q "try again later" "$(env_file "$id2")"
 ok "answering host recorded" \
     grep -q "127.0.0.1\[127.0.0.1\]:$SMTPD_PORT" "$(env_file "$id2")"
@@ -45,7 +47,18 @@ assert m["rcpt_tos"] == ["ok@example.net"], m
 ' "$T/mx.mail/0002.json"
 
 KMTA_NOW=$((t0 + 300)) kq run 2>/dev/null
-is "retry sends no new message" "$(mail_count mx)" 2
+is "retry sends only the early bounce" "$(mail_count mx)" 3
+ok "early bounce sent with the null sender to the sender" \
+    /usr/bin/python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["mail_from"] == "<>", m
+assert m["rcpt_tos"] == ["app@example.com"], m
+' "$T/mx.mail/0003.json"
+ok "early bounce reports the 550 recipient" \
+    grep -q 'Final-Recipient: rfc822; bad@example.net' "$T/mx.mail/0003.eml"
+ok "early bounce leaves out the deferred one" \
+    sh -c "! grep -q 'Final-Recipient: rfc822; later@' '$T/mx.mail/0003.eml'"
 is "retried recipient still deferred" \
     "$(rcpt_state "$id2" later@example.net)" deferred
 is "retry counted for that recipient" "$(awk -F '\t' \
@@ -53,21 +66,22 @@ is "retry counted for that recipient" "$(awk -F '\t' \
 is "delivered recipient not retried" "$(awk -F '\t' \
     '$5 == "ok@example.net" { print $3 }' "$(env_file "$id2")")" 1
 
-# Past max_age, the two undelivered recipients bounce, and the next run
-# delivers the bounce with MAIL FROM:<>.
+# Past max_age, the deferred recipient bounces too, and the next run
+# delivers that bounce with MAIL FROM:<>.
 KMTA_NOW=$((t0 + 3600)) kq run 2>/dev/null
 ok "expired message removed" test ! -e "$(env_file "$id2")"
 KMTA_NOW=$((t0 + 3600)) kq run 2>/dev/null
-is "bounce delivered" "$(mail_count mx)" 3
+is "bounce delivered" "$(mail_count mx)" 4
 ok "bounce sent with the null sender to the sender" /usr/bin/python3 -c '
 import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["mail_from"] == "<>", m
 assert m["rcpt_tos"] == ["app@example.com"], m
-' "$T/mx.mail/0003.json"
-ok "bounce reports both recipients" sh -c \
-    "grep -q 'Final-Recipient: rfc822; later@example.net' '$T/mx.mail/0003.eml' &&
-     grep -q 'Final-Recipient: rfc822; bad@example.net' '$T/mx.mail/0003.eml'"
+' "$T/mx.mail/0004.json"
+ok "final bounce reports the expired recipient" \
+    grep -q 'Final-Recipient: rfc822; later@example.net' "$T/mx.mail/0004.eml"
+ok "final bounce leaves out the reported one" \
+    sh -c "! grep -q 'Final-Recipient: rfc822; bad@' '$T/mx.mail/0004.eml'"
 is "queue empty" "$(queued_ids | wc -l)" 0
 
 # Batches: one kmta-send --batch per destination domain, whatever the
@@ -89,6 +103,6 @@ KMTA_SEND="$T/counting-send" kq run 2>/dev/null
 is "four messages, two domains: two kmta-send runs" \
     "$(wc -l <"$T/invocations" | tr -d ' ')" 2
 ok "kmta-send runs in batch mode" grep -q -- "--batch" "$T/invocations"
-is "all four delivered" "$(mail_count mx)" 7
+is "all four delivered" "$(mail_count mx)" 8
 is "queue empty after the batch" "$(queued_ids | wc -l)" 0
 done_testing

@@ -12,6 +12,7 @@
  *   hold      0|1
  *   warned    0|1             (a delay warning was sent)
  *   rcpt      STATE ATTEMPTS LAST ADDR CODE ESC HOST TEXT   (one per recipient)
+ *             STATE: queued, deferred, delivered, failed or bounced
  *   end
  *
  * The "end" line lets a reader tell a complete file from a cut one. Field
@@ -34,6 +35,7 @@ static const char *const state_names[] = {
 	[RCPT_DEFERRED] = "deferred",
 	[RCPT_DELIVERED] = "delivered",
 	[RCPT_FAILED] = "failed",
+	[RCPT_BOUNCED] = "bounced",
 };
 
 const char *

@@ -45,6 +45,7 @@ enum rcpt_state {
 	RCPT_DEFERRED,		/* tried, will be retried */
 	RCPT_DELIVERED,
 	RCPT_FAILED,		/* permanent failure or expired */
+	RCPT_BOUNCED,		/* failed, and already reported in a DSN */
 };
 
 struct rcpt {

@@ -78,9 +78,9 @@ expire(struct envelope *env, const struct queue *q, time_t now)
 	    (long)(now - env->arrival));
 }
 
-/* Bounce the failed recipients of a finished message, then remove it. */
+/* Queue a DSN for the failed recipients not reported yet, if any. */
 static int
-finish(struct queue *q, const struct envelope *env, time_t now,
+queue_bounce(struct queue *q, const struct envelope *env, time_t now,
     struct run_stats *stats, struct kmta_err *err)
 {
 	char bounce_id[QUEUE_ID_MAX];
@@ -93,6 +93,16 @@ finish(struct queue *q, const struct envelope *env, time_t now,
 		kmta_info("queue_id=%s bounce queued as %s to=<%s>", env->id,
 		    bounce_id, env->sender);
 	}
+	return 0;
+}
+
+/* Bounce the failed recipients of a finished message, then remove it. */
+static int
+finish(struct queue *q, const struct envelope *env, time_t now,
+    struct run_stats *stats, struct kmta_err *err)
+{
+	if (queue_bounce(q, env, now, stats, err) == -1)
+		return -1;
 	if (store_remove(q, env->id, false, err) == -1)
 		return -1;
 	stats->finished++;
@@ -126,6 +136,26 @@ warn_if_delayed(struct queue *q, struct envelope *env, time_t now,
 	return 0;
 }
 
+/*
+ * Bounce the recipients that failed while others are still pending, so
+ * the sender need not wait for the retries to end. They become "bounced"
+ * when the envelope is saved next, so the final bounce leaves them out.
+ * A crash in between may report them twice.
+ */
+static int
+bounce_failed(struct queue *q, struct envelope *env, time_t now,
+    struct run_stats *stats, struct kmta_err *err)
+{
+	size_t i;
+
+	if (queue_bounce(q, env, now, stats, err) == -1)
+		return -1;
+	for (i = 0; i < env->nrcpts; i++)
+		if (env->rcpts[i].state == RCPT_FAILED)
+			env->rcpts[i].state = RCPT_BOUNCED;
+	return 0;
+}
+
 /* Save a message's new state, or finish it when nothing is pending. */
 static int
 settle(struct queue *q, struct envelope *env, const struct envelope *before,
@@ -134,7 +164,8 @@ settle(struct queue *q, struct envelope *env, const struct envelope *before,
 	log_results(env, before);
 	if (envelope_pending(env) == 0)
 		return finish(q, env, now, stats, err);
-	if (warn_if_delayed(q, env, now, stats, err) == -1)
+	if (bounce_failed(q, env, now, stats, err) == -1 ||
+	    warn_if_delayed(q, env, now, stats, err) == -1)
 		return -1;
 	env->next_attempt = now + run_backoff(q, env->attempts);
 	return store_save_envelope(q, env, err);

@@ -13,7 +13,7 @@ struct domain_count {
 
 struct queue_counts {
 	size_t messages, unreadable, held, bytes;
-	size_t state[RCPT_FAILED + 1];
+	size_t state[RCPT_BOUNCED + 1];
 	time_t oldest;
 	struct domain_count *domains;
 	size_t ndomains;
@@ -67,7 +67,7 @@ print_counts(FILE *out, const struct queue_counts *c, time_t now)
 
 	fprintf(out, "messages %zu\nunreadable %zu\nheld %zu\nbytes %zu\n",
 	    c->messages, c->unreadable, c->held, c->bytes);
-	for (i = 0; i <= RCPT_FAILED; i++)
+	for (i = 0; i <= RCPT_BOUNCED; i++)
 		fprintf(out, "recipients_%s %zu\n",
 		    rcpt_state_name((enum rcpt_state)i), c->state[i]);
 	fprintf(out, "oldest_age %lld\n", c->messages == 0 ? 0LL :
