@@ -9,6 +9,8 @@
 #   make bench        side-by-side benchmarks (bench/README)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   SIGN_STATIC=0     link kmta-sign with the shared OpenSSL and ldns
+#   make install-setuid QUEUE_USER=kmta
+#                     also let every local user submit mail (kmta-queue(1))
 
 PROGRAMS = kmta-sign kmta-send kmta-secret kmta-dane-check kmta-queue
 BUILD ?= build
@@ -154,9 +156,23 @@ install: all
 	done
 	install -m 0644 conf/kmta.conf $(DESTDIR)$(DATADIR)/doc/kmta/examples
 
+# Let every local user submit mail through kmta-queue add and the sendmail
+# link: kmta-queue becomes set-user-ID to QUEUE_USER, the [queue] user
+# that owns the queue. Other users get add and sendmail only.
+install-setuid: install
+	@[ -n "$(QUEUE_USER)" ] || { echo "install-setuid: set QUEUE_USER," \
+	    "the [queue] user, for example QUEUE_USER=kmta" >&2; exit 2; }
+	@id -u "$(QUEUE_USER)" >/dev/null 2>&1 || { echo "install-setuid:" \
+	    "no such user: $(QUEUE_USER)" >&2; exit 2; }
+	@[ "$$(id -u "$(QUEUE_USER)")" -ne 0 ] || { echo "install-setuid:" \
+	    "QUEUE_USER must not be root" >&2; exit 2; }
+	chown "$(QUEUE_USER)" $(DESTDIR)$(BINDIR)/kmta-queue
+	chmod 4755 $(DESTDIR)$(BINDIR)/kmta-queue
+
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-asan check-run demo bench lint install clean
+.PHONY: all deps check check-asan check-run demo bench lint install \
+	install-setuid clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -11,6 +11,7 @@
 #include "list.h"
 #include "log.h"
 #include "run.h"
+#include "submit.h"
 
 int
 commands_open(struct setup *s, struct kmta_conf **conf, struct queue *q)
@@ -96,6 +97,7 @@ cmd_add(struct setup *s, int argc, char **argv)
 		printf("%s\n", env.id);
 		kmta_info("queue_id=%s from=<%s> size=%zu nrcpt=%zu queued",
 		    env.id, env.sender, env.size, env.nrcpts);
+		submit_log(env.id);
 		envelope_free(&env);
 	}
 	if (rc == 0 && (fflush(stdout) == EOF || ferror(stdout)))

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "log.h"
+#include "submit.h"
 
 static const char usage_text[] =
 "usage: kmta-queue [-c CONF] [-q DIR] [--syslog] COMMAND [ARGS]\n"
@@ -80,20 +81,29 @@ main(int argc, char **argv)
 	const struct command *cmd;
 	struct setup s = { 0 };
 	char *list_argv[] = { "list", NULL };
-	int c;
+	bool other_user;
+	int c, rc;
 
 	kmta_log_init("kmta-queue");
+	if ((rc = submit_init()) != 0)
+		return rc;
+	other_user = submit_caller() != NULL;
 	if (strcmp(name, "sendmail") == 0)
 		return sendmail_main(argc, argv);
 	if (strcmp(name, "mailq") == 0)
-		return cmd_list(&s, 1, list_argv);
+		return other_user ? submit_refuse("mailq") :
+		    cmd_list(&s, 1, list_argv);
 
 	while ((c = getopt_long(argc, argv, "+c:q:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			if (other_user)
+				return submit_refuse("-c");
 			s.conf_path = optarg;
 			break;
 		case 'q':
+			if (other_user)
+				return submit_refuse("-q");
 			s.queue_dir = optarg;
 			break;
 		case 's':
@@ -111,9 +121,13 @@ main(int argc, char **argv)
 		kmta_error("no command given (see kmta-queue --help)");
 		return EX_USAGE;
 	}
-	for (cmd = commands; cmd->name != NULL; cmd++)
-		if (strcmp(cmd->name, argv[optind]) == 0)
-			return cmd->run(&s, argc - optind, argv + optind);
+	for (cmd = commands; cmd->name != NULL; cmd++) {
+		if (strcmp(cmd->name, argv[optind]) != 0)
+			continue;
+		if (other_user && cmd->run != cmd_add)
+			return submit_refuse(cmd->name);
+		return cmd->run(&s, argc - optind, argv + optind);
+	}
 	kmta_error("unknown command: %s (see kmta-queue --help)", argv[optind]);
 	return EX_USAGE;
 }

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "list.h"
 #include "log.h"
+#include "submit.h"
 
 struct sendmail_options {
 	struct add_request req;
@@ -89,12 +90,18 @@ parse_flags(int argc, char **argv, struct sendmail_options *o)
 }
 
 /* The calling user's name: LOGNAME, else the name of the real uid. Read
- * before kmta-queue leaves root for [queue] user. */
+ * before kmta-queue leaves root for [queue] user. A user who ran a
+ * set-user-ID kmta-queue is named by the passwd entry alone. */
 static void
 calling_user(char *out, size_t outlen)
 {
 	const struct passwd *pw = getpwuid(getuid());
 	const char *name = getenv("LOGNAME");
+
+	if (submit_caller() != NULL) {
+		snprintf(out, outlen, "%s", submit_caller()->name);
+		return;
+	}
 
 	if (name == NULL || *name == '\0')
 		name = pw != NULL ? pw->pw_name : "nobody";
@@ -147,6 +154,7 @@ sendmail_add(struct setup *s, struct sendmail_options *o)
 	if (rc == 0) {
 		kmta_info("queue_id=%s from=<%s> size=%zu nrcpt=%zu queued "
 		    "(sendmail)", env.id, env.sender, env.size, env.nrcpts);
+		submit_log(env.id);
 		envelope_free(&env);
 	}
 	if (rc == -1)
@@ -170,6 +178,11 @@ sendmail_main(int argc, char **argv)
 	if (first == -1)
 		return EX_USAGE;
 	s.conf_path = o.conf_path;
+	if (submit_caller() != NULL && o.conf_path != NULL)
+		return submit_refuse("sendmail -C");
+	if (submit_caller() != NULL && o.mode != 'm')
+		return submit_refuse(o.mode == 'p' ? "sendmail -bp" :
+		    "sendmail -q");
 	if (o.mode == 'p')
 		return cmd_list(&s, 1, list_argv);
 	if (o.mode == 'q')
