@@ -40,6 +40,7 @@ const struct kmta_conf_key kmta_conf_keys[] = {
 	{ "queue", "delay_warning", KMTA_CONF_DURATION, NULL, NULL },
 	{ "queue", "sign", KMTA_CONF_BOOL, NULL, NULL },
 	{ "queue", "local_domain", KMTA_CONF_STRING, NULL, NULL },
+	{ "queue", "max_message_size", KMTA_CONF_UINT, NULL, NULL },
 
 	{ "send", "helo_name", KMTA_CONF_STRING, NULL, NULL },
 	{ "send", "connect_timeout", KMTA_CONF_DURATION, NULL, NULL },

@@ -134,4 +134,29 @@ message fresh | kq add -f app@example.com rcpt@example.net >/dev/null 2>&1
 ok "missing queue directory is created" test -d "$Q/env"
 ok "created queue has new/" test -d "$Q/new"
 is "created queue directory is 0700" "$(stat -c %a "$Q/tmp")" 700
+
+# [queue] max_message_size: a larger message exits 65 and leaves nothing.
+write_conf "max_message_size = 1000"
+big=$T/big.eml
+{ message big; head -c 2000 /dev/zero | tr '\0' 'x'; echo; } >"$big"
+before=$(queued_ids | wc -l)
+kq add -f app@example.com rcpt@example.net <"$big" >"$T/out" 2>"$T/err"
+is "message over max_message_size: exit 65" "$?" 65
+ok "size error names the limit" grep -q \
+    "message larger than \[queue\] max_message_size (1000 bytes); not queued" \
+    "$T/err"
+is "message over max_message_size: no id printed" "$(cat "$T/out")" ""
+is "message over max_message_size: nothing queued" \
+    "$(queued_ids | wc -l)" "$before"
+is "message over max_message_size: tmp/ empty" "$(ls "$Q/tmp" | wc -l)" 0
+ln -s "$KMTA_BIN/kmta-queue" "$T/sendmail"
+"$T/sendmail" -C "$CONF" -f app@example.com rcpt@example.net <"$big" \
+    >/dev/null 2>&1
+is "sendmail over max_message_size: exit 65" "$?" 65
+message small | kq add -f app@example.com rcpt@example.net >/dev/null 2>&1
+is "message under max_message_size: exit 0" "$?" 0
+write_conf "max_message_size = 0"
+kq add -f app@example.com rcpt@example.net <"$big" >/dev/null 2>&1
+is "max_message_size 0: no limit" "$?" 0
+write_conf
 done_testing

@@ -10,8 +10,9 @@
 #include "headers.h"
 #include "sign.h"
 
+/* Read the whole message, up to max bytes (0: no limit). */
 static int
-read_all(int fd, struct kmta_buf *b, struct kmta_err *err)
+read_all(int fd, size_t max, struct kmta_buf *b, struct kmta_err *err)
 {
 	char chunk[65536];
 	ssize_t n;
@@ -23,6 +24,10 @@ read_all(int fd, struct kmta_buf *b, struct kmta_err *err)
 			return kmta_err_set(err, EX_IOERR,
 			    "read message from standard input: %s",
 			    strerror(errno));
+		if (max > 0 && (size_t)n > max - b->len)
+			return kmta_err_set(err, EX_DATAERR, "message larger "
+			    "than [queue] max_message_size (%zu bytes); not "
+			    "queued", max);
 		if (kmta_buf_append(b, chunk, (size_t)n) == -1)
 			return kmta_err_set(err, EX_TEMPFAIL,
 			    "read message: out of memory");
@@ -141,7 +146,7 @@ add_message(struct queue *q, const struct add_request *req, int fd,
 	int rc = -1;
 
 	memset(env, 0, sizeof(*env));
-	if (read_all(fd, &b, err) == -1)
+	if (read_all(fd, req->max_size, &b, err) == -1)
 		goto out;
 	if (req->dot_ends_input && b.len > 0)
 		cut_at_dot_line(&b);

@@ -16,13 +16,14 @@ struct add_request {
 	bool sign;		/* [queue] sign: run kmta-sign before storing */
 	const char *conf_path;	/* for kmta-sign -c, or NULL */
 	const char *local_domain; /* appended to a bare name, or NULL */
+	size_t max_size;	/* [queue] max_message_size; 0: no limit */
 };
 
 /*
  * Read a message from fd and store it in q. On success env holds the
  * stored envelope (its id is the queue id); free it with envelope_free.
  * Errors: EX_USAGE with no recipient given, EX_DATAERR for an empty
- * message or a bad address, EX_TEMPFAIL or EX_IOERR when the queue could
+ * message, one over max_size or a bad address, EX_TEMPFAIL or EX_IOERR when the queue could
  * not store it, in which case nothing of it is left in the queue.
  */
 int add_message(struct queue *q, const struct add_request *req, int fd,

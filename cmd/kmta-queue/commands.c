@@ -92,6 +92,8 @@ cmd_add(struct setup *s, int argc, char **argv)
 	req.sign = kmta_conf_bool(conf, "queue", "sign", false);
 	req.conf_path = s->conf_path;
 	req.local_domain = kmta_conf_str(conf, "queue", "local_domain", NULL);
+	req.max_size = (size_t)kmta_conf_num(conf, "queue", "max_message_size",
+	    QUEUE_MAX_MESSAGE_SIZE);
 	rc = add_message(&q, &req, STDIN_FILENO, &env, &err);
 	if (rc == 0) {
 		printf("%s\n", env.id);

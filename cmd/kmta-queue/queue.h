@@ -39,6 +39,7 @@
 #define QUEUE_MIN_BACKOFF 300
 #define QUEUE_MAX_BACKOFF 4000
 #define QUEUE_MAX_AGE (5 * 86400)
+#define QUEUE_MAX_MESSAGE_SIZE 10240000	/* Postfix's message_size_limit */
 
 enum rcpt_state {
 	RCPT_QUEUED,		/* not tried yet */

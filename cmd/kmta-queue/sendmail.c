@@ -145,6 +145,8 @@ sendmail_add(struct setup *s, struct sendmail_options *o)
 	o->req.conf_path = s->conf_path;
 	o->req.local_domain = kmta_conf_str(conf, "queue", "local_domain",
 	    NULL);
+	o->req.max_size = (size_t)kmta_conf_num(conf, "queue",
+	    "max_message_size", QUEUE_MAX_MESSAGE_SIZE);
 	if (o->req.sender == NULL) {
 		default_sender(sender, sizeof(sender), user,
 		    o->req.local_domain);
