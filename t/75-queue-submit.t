@@ -119,4 +119,31 @@ is "sendmail -C by another user: exit 77" "$?" 77
 is "run by root through the set-user-ID copy: exit 0" "$?" 0
 is "submitted messages delivered" "$(sent_count "^delivered ")" 4
 is "queue empty after the run" "$(queued_ids | wc -l)" 0
+# A program next to kmta-queue is run for another user only where that
+# user cannot have put it. Where fs.protected_hardlinks is 0, a user can
+# hard-link the set-user-ID kmta-queue into a directory of their own, next
+# to a kmta-sign of their own; the copy in a directory owned by daemon
+# stands in for that link.
+write_conf "local_domain = host.example" "sign = yes"
+cp "$CONF" "$T/etc/kmta.conf"
+install -d -o daemon -m 755 "$T/linked"
+cp "$KMTA_BIN/kmta-queue" "$T/linked/kmta-queue"
+chown nobody "$T/linked/kmta-queue"
+chmod 4755 "$T/linked/kmta-queue"
+install -d -m 1777 "$T/marks"
+printf '#!/bin/sh\ntouch "%s/marks/ran"\ncat\n' "$T" >"$T/linked/kmta-sign"
+chmod 755 "$T/linked/kmta-sign"
+chown daemon "$T/linked/kmta-sign"
+as daemon "$T/linked/kmta-queue" add -f app@example.com rcpt@example.net \
+    <"$T/in.eml" >/dev/null 2>"$T/err"
+ok "caller's kmta-sign not run" test ! -e "$T/marks/ran"
+ok "warning names ignored kmta-sign" \
+    grep -q "not running .*/linked/kmta-sign for another user's mail: .*/linked/kmta-sign: owned by uid 1" \
+    "$T/err"
+
+# Root runs it from there all the same.
+"$T/linked/kmta-queue" -c "$CONF" add -f app@example.com rcpt@example.net \
+    <"$T/in.eml" >/dev/null 2>"$T/err"
+is "root's add through the same copy: exit 0" "$?" 0
+ok "root's add runs sibling kmta-sign" test -e "$T/marks/ran"
 done_testing

@@ -15,6 +15,7 @@
 #include "fsio.h"
 #include "log.h"
 #include "program.h"
+#include "submit.h"
 
 const char *
 queue_program(const char *name, const char *env_var, char *path,
@@ -24,7 +25,8 @@ queue_program(const char *name, const char *env_var, char *path,
 
 	if (env != NULL && *env != '\0')
 		return env;
-	return kmta_sibling_program(name, path, pathlen);
+	return submit_check_program(name,
+	    kmta_sibling_program(name, path, pathlen));
 }
 
 static bool

@@ -47,7 +47,9 @@ int send_result_parse(const char *line, struct send_result *res);
 /*
  * The program name to run (kmta-send, kmta-sign): $env_var, else the one
  * next to this program's executable (written into path), else name
- * itself, for execvp(3) to look up in PATH.
+ * itself, for execvp(3) to look up in PATH. For another user's
+ * submission the one next to it is used only where that user cannot have
+ * placed it (submit_check_program).
  */
 const char *queue_program(const char *name, const char *env_var, char *path,
     size_t pathlen);

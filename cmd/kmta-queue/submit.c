@@ -5,7 +5,9 @@
  * gets add and the sendmail personality, and nothing else.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,68 @@ submit_init(void)
 	}
 	umask(077);
 	return 0;
+}
+
+/*
+ * Whether path and each directory above it are owned by root or the queue
+ * user and writable by no one else, so that the caller cannot have put the
+ * file there. A world-writable directory counts only when it is root's
+ * and sticky, as /tmp is, because then others cannot rename what it holds.
+ */
+static bool
+trusted_path(const char *path, uid_t euid, char *why, size_t whylen)
+{
+	char component[PATH_MAX];
+	struct stat st;
+	char *slash;
+	bool file = true;
+
+	if (path[0] != '/' || snprintf(component, sizeof(component), "%s",
+	    path) >= (int)sizeof(component)) {
+		snprintf(why, whylen, "not an absolute path");
+		return false;
+	}
+	for (;;) {
+		if (lstat(component[0] != '\0' ? component : "/", &st) == -1) {
+			snprintf(why, whylen, "%s: %s", component,
+			    strerror(errno));
+			return false;
+		}
+		if (file ? !S_ISREG(st.st_mode) : !S_ISDIR(st.st_mode)) {
+			snprintf(why, whylen, "%s: not a %s", component,
+			    file ? "regular file" : "directory");
+			return false;
+		}
+		if (st.st_uid != 0 && st.st_uid != euid) {
+			snprintf(why, whylen, "%s: owned by uid %ld", component,
+			    (long)st.st_uid);
+			return false;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+		    (file || st.st_uid != 0 || (st.st_mode & S_ISVTX) == 0)) {
+			snprintf(why, whylen, "%s: writable by group or others",
+			    component);
+			return false;
+		}
+		if (component[0] == '\0')
+			return true;
+		slash = strrchr(component, '/');
+		*slash = '\0';
+		file = false;
+	}
+}
+
+const char *
+submit_check_program(const char *name, const char *path)
+{
+	char why[PATH_MAX + 64];
+
+	if (!caller.active || path == name ||
+	    trusted_path(path, geteuid(), why, sizeof(why)))
+		return path;
+	kmta_warn("not running %s for another user's mail: %s; looking up "
+	    "%s in PATH=%s instead", path, why, name, SUBMIT_PATH);
+	return name;
 }
 
 void

@@ -23,6 +23,14 @@ int submit_init(void);
 /* The caller when another user ran a set-user-ID kmta-queue, else NULL. */
 const struct submitter *submit_caller(void);
 
+/*
+ * Return path, a program found next to kmta-queue's executable, or name
+ * (for a PATH lookup) when another user runs a set-user-ID kmta-queue
+ * and that user could have placed path there: through a hard link to
+ * kmta-queue in a directory of theirs, for example.
+ */
+const char *submit_check_program(const char *name, const char *path);
+
 /* Log which user submitted message id, when another user did. */
 void submit_log(const char *id);
 
