@@ -27,6 +27,7 @@ sub keys_line {
 write_file("$dir/msg", "From: a\@example.com\nTo: b\@example.net\n"
     . "Subject: genkey\n\nbody\n");
 my $keys = '';
+my $zones = '';
 for my $case (['ed25519', 'g1', undef, 'ed25519-sha256'],
     ['rsa', 'g2', "file:$dir/g2.pem", 'rsa-sha256'],
     ['rsa', 'g3', "$dir/g3.pem", 'rsa-sha256', 3072]) {
@@ -40,6 +41,7 @@ for my $case (['ed25519', 'g1', undef, 'ed25519-sha256'],
 	    : "$dir/example.com.$sel.pem";
 	ok(-f $path, "genkey $sel: key file written");
 	is((stat($path))[2] & 07777, 0600, "genkey $sel: key file mode 0600");
+	$zones .= $zone;
 	my ($name, $text, $strings) = keys_line($zone);
 	is($name, "$sel._domainkey.example.com", "genkey $sel: record name");
 	like($text, qr/^v=DKIM1; k=$algo; p=[A-Za-z0-9+\/]+=*$/,
@@ -92,6 +94,36 @@ for my $t (@testkey) {
 }
 my $out = `$sign testkey -d example.com -s g1 --keys $dir/keys2 2>&1`;
 is($? >> 8, 64, 'testkey without -k: exit 64');
+
+# A keys file may hold genkey's zone-file records as printed, with a TTL,
+# escapes and comments.
+(my $zone_ttl = $zones) =~ s/^(g1\._domainkey\S+) IN TXT/$1 3600 IN TXT/m;
+$zone_ttl =~ s/v=DKIM1; k=ed25519/v\\061DKIM1\\; k=ed25519/;
+write_file("$dir/zone", "; zone-file records from genkey\n$zone_ttl");
+like($zone_ttl, qr/^g2\._domainkey\S+ IN TXT \(\n/m,
+    'RSA record spans lines in ( )');
+system("$sign -d example.com -s g1 -k $dir/example.com.g1.pem < $dir/msg"
+    . " > $dir/signed1") == 0 or die;
+system("$sign -d example.com -s g3 -k $dir/g3.pem < $dir/signed1"
+    . " > $dir/signed2") == 0 or die;
+$out = `$sign verify --keys $dir/zone < $dir/signed2`;
+is($? >> 8, 0, 'verify --keys with zone-file records: exit 0');
+like($out, qr/^dkim=pass header\.d=example\.com header\.s=g1 /m,
+    'zone-file Ed25519 record with TTL and escapes passes');
+like($out, qr/^dkim=pass header\.d=example\.com header\.s=g3 /m,
+    'zone-file RSA record on several lines passes');
+$out = `$sign testkey -d example.com -s g2 -k $dir/g2.pem --keys $dir/zone`;
+is($? >> 8, 0, 'testkey with a zone-file record: exit 0');
+for my $bad (['unclosed (', qq{b._domainkey.example.com. IN TXT ( "v=DKIM1;"\n}],
+    ['unquoted text', "b._domainkey.example.com. IN TXT v=DKIM1;\n"],
+    ['unclosed quote', qq{b._domainkey.example.com. IN TXT "v=DKIM1;\n}]) {
+	my ($what, $line) = @$bad;
+	write_file("$dir/badzone", "# first line\n$line");
+	$out = `$sign verify --keys $dir/badzone < $dir/signed2 2>&1 >/dev/null`;
+	is($? >> 8, 65, "zone record, $what: exit 65");
+	like($out, qr/keys file \Q$dir\E\/badzone:2: b\._domainkey\.example\.com: invalid TXT record/,
+	    "zone record, $what: error names file, line and name");
+}
 
 # Errors.
 my @errors = (

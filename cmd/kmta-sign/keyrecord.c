@@ -1,5 +1,6 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,23 +11,111 @@
 #include <openssl/x509.h>
 
 #include "keyrecord.h"
+#include "keyszone.h"
 #include "tags.h"
+
+/* Append one name and record text to kf; returns 0, or -1 without memory. */
+static int
+keys_file_add(struct keys_file *kf, const char *name, const char *record)
+{
+	char **names, **records, *lower;
+	size_t i;
+
+	names = realloc(kf->names, (kf->count + 1) * sizeof(char *));
+	if (names == NULL)
+		return -1;
+	kf->names = names;
+	records = realloc(kf->records, (kf->count + 1) * sizeof(char *));
+	if (records == NULL)
+		return -1;
+	kf->records = records;
+	kf->names[kf->count] = lower = strdup(name);
+	kf->records[kf->count] = strdup(record);
+	kf->count++;
+	if (lower == NULL || kf->records[kf->count - 1] == NULL)
+		return -1;
+	for (i = 0; lower[i] != '\0'; i++)
+		lower[i] = (char)tolower((unsigned char)lower[i]);
+	return 0;
+}
+
+/*
+ * Read the rest of a zone-file record that opens a "(" on this line:
+ * append the following lines to *rdata until the ")".
+ */
+static int
+zone_continue(FILE *f, char **rdata, size_t *lineno)
+{
+	char *line = NULL, *joined;
+	size_t cap = 0;
+
+	while (keys_zone_open(*rdata)) {
+		if (getline(&line, &cap, f) == -1) {
+			free(line);
+			return 1;	/* no ")" before the end of the file */
+		}
+		(*lineno)++;
+		joined = malloc(strlen(*rdata) + strlen(line) + 2);
+		if (joined == NULL) {
+			free(line);
+			return -1;
+		}
+		sprintf(joined, "%s %s", *rdata, line);
+		free(*rdata);
+		*rdata = joined;
+	}
+	free(line);
+	return 0;
+}
+
+/*
+ * Turn zone-file rdata into the record text, in place of *record. Returns
+ * 0, -1 without memory, or 1 for a malformed record.
+ */
+static int
+zone_record(FILE *f, const char *rdata, char **record, size_t *lineno)
+{
+	char *joined = strdup(rdata), *text;
+	int rc;
+
+	if (joined == NULL)
+		return -1;
+	if ((rc = zone_continue(f, &joined, lineno)) != 0) {
+		free(joined);
+		return rc;
+	}
+	if ((text = malloc(strlen(joined) + 1)) == NULL) {
+		free(joined);
+		return -1;
+	}
+	rc = keys_zone_text(joined, text, strlen(joined) + 1) == 0 ? 0 : 1;
+	free(joined);
+	if (rc != 0) {
+		free(text);
+		return rc;
+	}
+	*record = text;
+	return 0;
+}
 
 int
 keys_file_load(const char *path, struct keys_file *kf, struct kmta_err *err)
 {
 	FILE *f = fopen(path, "r");
-	char *line = NULL, *name, *record, *end;
-	size_t cap = 0, i;
-	char **names, **records;
+	char *line = NULL, *name, *record, *text, *end;
+	const char *rdata;
+	size_t cap = 0, lineno = 0, first;
+	int rc;
 
 	memset(kf, 0, sizeof(*kf));
 	if (f == NULL)
 		return kmta_err_set(err, kmta_errno_code(errno),
 		    "open keys file %s: %s", path, strerror(errno));
 	while (getline(&line, &cap, f) != -1) {
+		first = ++lineno;
 		name = line + strspn(line, " \t");
-		if (*name == '#' || *name == '\n' || *name == '\0')
+		if (*name == '#' || *name == ';' || *name == '\n' ||
+		    *name == '\0')
 			continue;
 		record = name + strcspn(name, " \t\n");
 		if (*record == '\n' || *record == '\0')
@@ -36,36 +125,37 @@ keys_file_load(const char *path, struct keys_file *kf, struct kmta_err *err)
 		end = record + strlen(record);
 		while (end > record && (end[-1] == '\n' || end[-1] == '\r'))
 			*--end = '\0';
-		if (end > name && name[strlen(name) - 1] == '.')
+		if (name[strlen(name) - 1] == '.')
 			name[strlen(name) - 1] = '\0';
 
-		names = realloc(kf->names, (kf->count + 1) * sizeof(char *));
-		if (names != NULL)
-			kf->names = names;
-		records = realloc(kf->records, (kf->count + 1) * sizeof(char *));
-		if (records != NULL)
-			kf->records = records;
-		if (names == NULL || records == NULL)
+		text = NULL;
+		if ((rdata = keys_zone_rdata(record)) != NULL) {
+			rc = zone_record(f, rdata, &text, &lineno);
+			if (rc == -1)
+				goto nomem;
+			if (rc == 1) {
+				kmta_err_set(err, EX_DATAERR, "keys file %s:%zu: "
+				    "%s: invalid TXT record: expected quoted "
+				    "strings, in ( ) when on several lines",
+				    path, first, name);
+				goto fail;
+			}
+		}
+		rc = keys_file_add(kf, name, text != NULL ? text : record);
+		free(text);
+		if (rc == -1)
 			goto nomem;
-		kf->names[kf->count] = strdup(name);
-		kf->records[kf->count] = strdup(record);
-		kf->count++;
-		if (kf->names[kf->count - 1] == NULL ||
-		    kf->records[kf->count - 1] == NULL)
-			goto nomem;
-		for (i = 0; kf->names[kf->count - 1][i] != '\0'; i++)
-			if (kf->names[kf->count - 1][i] >= 'A' &&
-			    kf->names[kf->count - 1][i] <= 'Z')
-				kf->names[kf->count - 1][i] += 'a' - 'A';
 	}
 	free(line);
 	fclose(f);
 	return 0;
 nomem:
+	kmta_err_set(err, EX_OSERR, "out of memory");
+fail:
 	free(line);
 	fclose(f);
 	keys_file_free(kf);
-	return kmta_err_set(err, EX_OSERR, "out of memory");
+	return -1;
 }
 
 const char *

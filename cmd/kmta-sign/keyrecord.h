@@ -12,7 +12,10 @@
 #include "err.h"
 #include "key.h"
 
-/* A keys file: lines "SELECTOR._domainkey.DOMAIN TXT-RECORD-TEXT". */
+/*
+ * A keys file: lines "SELECTOR._domainkey.DOMAIN TXT-RECORD-TEXT", or the
+ * zone-file records genkey prints ("NAME [TTL] [IN] TXT "..."").
+ */
 struct keys_file {
 	char **names;		/* lower-case, without a final dot */
 	char **records;
@@ -20,8 +23,8 @@ struct keys_file {
 };
 
 /*
- * Load a keys file; '#' lines, blank lines and lines without a record
- * text are skipped.
+ * Load a keys file; '#' and ';' lines, blank lines and lines without a
+ * record text are skipped. A malformed zone-file record is EX_DATAERR.
  */
 int keys_file_load(const char *path, struct keys_file *kf,
     struct kmta_err *err);
