@@ -119,6 +119,16 @@ is "sendmail -C by another user: exit 77" "$?" 77
 is "run by root through the set-user-ID copy: exit 0" "$?" 0
 is "submitted messages delivered" "$(sent_count "^delivered ")" 4
 is "queue empty after the run" "$(queued_ids | wc -l)" 0
+# A copy that is set-group-ID only restricts other users just the same.
+mkdir "$T/sgid"
+cp "$KMTA_BIN/kmta-queue" "$T/sgid/kmta-queue"
+chgrp nogroup "$T/sgid/kmta-queue"
+chmod 2755 "$T/sgid/kmta-queue"
+as daemon "$T/sgid/kmta-queue" list >/dev/null 2>"$T/err"
+is "list through a set-group-ID copy: exit 77" "$?" 77
+ok "set-group-ID refusal names the user" \
+    grep -q "list: not allowed for user daemon" "$T/err"
+
 # A program next to kmta-queue is run for another user only where that
 # user cannot have put it. Where fs.protected_hardlinks is 0, a user can
 # hard-link the set-user-ID kmta-queue into a directory of their own, next

@@ -66,7 +66,9 @@ submit_init(void)
 {
 	uid_t ruid = getuid(), euid = geteuid();
 
-	if (ruid == euid)
+	/* A copy that is set-group-ID only gives the caller the queue's
+	 * group, so it restricts the caller as well. */
+	if (ruid == euid && getgid() == getegid())
 		return 0;
 
 	/* Root ran the set-user-ID copy, from cron for example: act as root,

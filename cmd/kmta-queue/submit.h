@@ -13,10 +13,11 @@ struct submitter {
 };
 
 /*
- * Settle the ids at start-up. Run by root, or not set-user-ID, nothing
- * changes (a set-user-ID copy run by root returns to root). Run by another
- * user, become the queue user for good, clear the environment and
- * remember the caller. Returns 0, or an exit status after an error.
+ * Settle the ids at start-up. Run by root, or neither set-user-ID nor
+ * set-group-ID, nothing changes (a set-ID copy run by root returns to
+ * root). Run by another user, become the queue user (or group) for good,
+ * clear the environment and remember the caller. Returns 0, or an exit
+ * status after an error.
  */
 int submit_init(void);
 
