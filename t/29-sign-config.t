@@ -126,4 +126,14 @@ write_file("$dir/apply.conf", "[dkim \"x.example\"]\nselector = s\n"
 is($rc, 78, 'unknown apply value: exit 78');
 like($err, qr/apply/, 'unknown apply value: message names the key');
 
+# -s, -k, -a and -C belong to -d: with the config alone they would be
+# ignored, so they are usage errors.
+for my $opt ('-C simple/simple', '-s other', "-k $dir/esp.pem", '-a rsa') {
+	system("$sign -c $dir/apply.conf $opt < $dir/msg > $dir/out 2> $dir/err");
+	is($? >> 8, 64, "$opt without -d: exit 64");
+	is(-s "$dir/out" // 0, 0, "$opt without -d: nothing on stdout");
+	like(read_file("$dir/err"), qr/need -d DOMAIN/,
+	    "$opt without -d: message");
+}
+
 done_testing();

@@ -196,6 +196,12 @@ parse_options(int argc, char **argv, struct sign_options *o,
 			return EX_USAGE;
 		}
 	}
+	if (o->domain == NULL && (o->selector != NULL || o->key != NULL ||
+	    o->algo != NULL || o->canonicalization != NULL)) {
+		kmta_error("-s, -k, -a and -C need -d DOMAIN; without -d the "
+		    "[dkim] sections of the config set them");
+		return EX_USAGE;
+	}
 	if (*batch && optind == argc) {
 		kmta_error("--batch needs at least one message file");
 		return EX_USAGE;
