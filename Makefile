@@ -52,6 +52,10 @@ ALL_LDFLAGS = $(HARDEN_LD) $(SAN) $(LDFLAGS)
 SIGN_STATIC ?= 1
 ifeq ($(SIGN_STATIC),1)
 LIBS_kmta-sign = -Wl,-Bstatic -lldns -lssl -lcrypto -Wl,-Bdynamic -linih
+# The archives are prerequisites of kmta-sign, so that make install after
+# an update of them links it again.
+SIGN_STATIC_LIBS := $(realpath $(foreach l,ldns ssl crypto,\
+	$(shell $(CC) -print-file-name=lib$(l).a)))
 else
 LIBS_kmta-sign = -lcrypto -lldns -linih
 endif
@@ -93,9 +97,11 @@ $(BUILD)/cmd/$(1).a: $(call prog_obj,$(1))
 
 $(BUILD)/bin/$(1): $(BUILD)/cmd/$(1)/main.o $(BUILD)/cmd/$(1).a $(LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LIBS_$(1))
+	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ \
+		$$(filter-out $$(SIGN_STATIC_LIBS),$$^) $$(LIBS_$(1))
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call prog_rules,$(p))))
+$(BUILD)/bin/kmta-sign: $(SIGN_STATIC_LIBS)
 
 $(BUILD)/t/unit/%.t: t/unit/%.c t/unit/tap.h $(PROG_LIBS) $(LIB)
 	@mkdir -p $(@D)
