@@ -59,6 +59,10 @@ ok "bounce omits delivered recipients" \
     sh -c "! grep -q 'Final-Recipient: rfc822; ok@' '$b'"
 ok "bounce omits deferred recipients" \
     sh -c "! grep -q 'Final-Recipient: rfc822; later@' '$b'"
+ok "bounce text gives the SMTP reply" grep -q \
+    "^<bad@example.net>: mx.test\[127.0.0.1\]:25 said: 550 5.1.1 no such user$" "$b"
+ok "Reporting-MTA is the host name" \
+    grep -q "^Reporting-MTA: dns; $(hostname)$" "$b"
 if /usr/bin/python3 -c 'import email' 2>/dev/null; then
 	ok "bounce parses as a DSN" /usr/bin/python3 -c '
 import email, sys
@@ -229,6 +233,20 @@ ok "cut envelope moved aside" test -f "$Q/corrupt/$id.env"
 ok "its message moved aside" test -f "$Q/corrupt/$id.msg"
 kq run 2>/dev/null
 is "next run no longer fails" "$?" 0
+
+# With [send] helo_name, bounces name this host as kmta-send greets.
+write_conf "[send]" "helo_name = mail.example.org"
+echo "bad@example.net failed 550 5.1.1 no such user" >"$FAKE_SEND_SCRIPT"
+id=$(message named | kq add -f app@example.com bad@example.net 2>/dev/null)
+kq run 2>/dev/null
+b="$(msg_file "$(queued_ids | head -n 1)")"
+ok "helo_name: Reporting-MTA" \
+    grep -q "^Reporting-MTA: dns; mail.example.org$" "$b"
+ok "helo_name: MAILER-DAEMON address" \
+    grep -q "^From: Mail Delivery System <MAILER-DAEMON@mail.example.org>$" "$b"
+: >"$FAKE_SEND_SCRIPT"
+kq run 2>/dev/null
+write_conf
 
 kq run --loop 0 2>/dev/null
 is "run --loop 0: exit 64" "$?" 64

@@ -16,10 +16,14 @@ rfc5322_date(time_t t, char *out, size_t outlen)
 	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S %z", &tm);
 }
 
+/* The name the DSN gives for this host: [send] helo_name, as kmta-send
+ * greets with, else the host name. */
 static void
-reporting_host(char *out, size_t outlen)
+reporting_host(const struct queue *q, char *out, size_t outlen)
 {
-	if (gethostname(out, outlen) == -1 || out[0] == '\0')
+	if (q->hostname != NULL)
+		snprintf(out, outlen, "%s", q->hostname);
+	else if (gethostname(out, outlen) == -1 || out[0] == '\0')
 		snprintf(out, outlen, "localhost");
 	out[outlen - 1] = '\0';
 }
@@ -57,8 +61,10 @@ compose_text_part(struct kmta_buf *b, const struct envelope *env,
 	for (i = 0; i < env->nrcpts && rc == 0; i++) {
 		r = &env->rcpts[i];
 		if (reports(kind, r))
-			rc = kmta_buf_printf(b, "<%s>: %s%s%s\n", r->addr,
-			    r->host, r->host[0] ? " said: " : "", r->text);
+			rc = kmta_buf_printf(b, "<%s>: %s%s%s%s%s%s%s\n",
+			    r->addr, r->host, r->host[0] ? " said: " : "",
+			    r->code, r->code[0] ? " " : "", r->esc,
+			    r->esc[0] ? " " : "", r->text);
 	}
 	return rc;
 }
@@ -121,12 +127,11 @@ append_headers_lf(struct kmta_buf *b, const char *h, size_t len)
 int
 dsn_compose(const struct envelope *env, enum dsn_kind kind,
     time_t retry_until, const char *headers, size_t headers_len, time_t now,
-    struct kmta_buf *out, struct kmta_err *err)
+    const char *host, struct kmta_buf *out, struct kmta_err *err)
 {
-	char host[256], date[64], boundary[128];
+	char date[64], boundary[128];
 	int rc;
 
-	reporting_host(host, sizeof(host));
 	rfc5322_date(now, date, sizeof(date));
 	snprintf(boundary, sizeof(boundary), "%s.%lld/%s", env->id,
 	    (long long)now, host);
@@ -197,6 +202,7 @@ dsn_enqueue(struct queue *q, const struct envelope *env,
 	struct kmta_buf headers = { 0 }, text = { 0 };
 	struct envelope bounce = { 0 };
 	size_t i, reported = 0;
+	char host[256];
 	int rc = -1;
 
 	bounce_id[0] = '\0';
@@ -205,9 +211,10 @@ dsn_enqueue(struct queue *q, const struct envelope *env,
 	if (env->sender[0] == '\0' || reported == 0)
 		return 0;
 
+	reporting_host(q, host, sizeof(host));
 	if (read_headers(q, env->id, &headers, err) == -1 ||
 	    dsn_compose(env, kind, env->arrival + q->max_age,
-	    headers.data ? headers.data : "", headers.len, now, &text,
+	    headers.data ? headers.data : "", headers.len, now, host, &text,
 	    err) == -1 ||
 	    envelope_add_rcpt(&bounce, env->sender, err) == -1)
 		goto out;

@@ -14,11 +14,12 @@ enum dsn_kind {
  * Compose the DSN for the failed recipients of env into out: a
  * multipart/report (RFC 6522) with a text part, a message/delivery-status
  * part and the original header as text/rfc822-headers. headers is the
- * original message's header block.
+ * original message's header block; host names this host (Reporting-MTA,
+ * the MAILER-DAEMON address and the Message-ID).
  */
 int dsn_compose(const struct envelope *env, enum dsn_kind kind,
     time_t retry_until, const char *headers, size_t headers_len, time_t now,
-    struct kmta_buf *out, struct kmta_err *err);
+    const char *host, struct kmta_buf *out, struct kmta_err *err);
 
 /*
  * Queue a DSN of the given kind for env, sent with the null sender to

@@ -73,6 +73,7 @@ queue_settings(struct queue *q, const struct kmta_conf *conf)
 	    QUEUE_MAX_BACKOFF);
 	q->max_age = kmta_conf_num(conf, "queue", "max_age", QUEUE_MAX_AGE);
 	q->delay_warning = kmta_conf_num(conf, "queue", "delay_warning", 0);
+	q->hostname = kmta_conf_str(conf, "send", "helo_name", NULL);
 	if (q->min_backoff < 1)
 		q->min_backoff = 1;
 	if (q->max_backoff < q->min_backoff)

@@ -80,6 +80,7 @@ struct queue {
 	long max_backoff;
 	long max_age;
 	long delay_warning;	/* seconds; 0: never warn */
+	const char *hostname;	/* [send] helo_name, or NULL: the host name */
 };
 
 /* queue.c */
