@@ -105,8 +105,41 @@ message none | "$T/bin/sendmail" -i 2>"$T/err"
 is "no recipient: exit 64" "$?" 64
 message bad | "$T/bin/sendmail" -Z x@example.net 2>"$T/err"
 is "unknown flag: exit 64" "$?" 64
+ok "unknown flag error names it" grep -q \
+    "^kmta-queue: sendmail: unknown option -Z in \"-Z\"" "$T/err"
 message bd | "$T/bin/sendmail" -bd 2>"$T/err"
 is "daemon mode rejected: exit 64" "$?" 64
 ok "daemon mode error names the mode" grep -q -- "-bd: unsupported mode" \
+    "$T/err"
+
+# mailq takes sendmail's flags: -C names the config; anything else is a
+# usage error, never silently ignored.
+env -u KMTA_CONF "$T/bin/mailq" -C "$CONF" >"$T/mailq" 2>"$T/err"
+is "mailq -C: exit 0" "$?" 0
+ok "mailq -C reads that config" grep -q "friend@example.net" "$T/mailq"
+"$T/bin/mailq" --bogus >/dev/null 2>"$T/err"
+is "mailq with an unknown option: exit 64" "$?" 64
+"$T/bin/mailq" extra >/dev/null 2>"$T/err"
+is "mailq with an argument: exit 64" "$?" 64
+ok "mailq argument error names it" grep -q 'unexpected argument "extra"' \
+    "$T/err"
+
+# kmta-queue's own option errors start with "kmta-queue:" and name the
+# option.
+message opt | kq add -f app@example.com -x rcpt@example.net 2>"$T/err"
+is "add with an unknown option: exit 64" "$?" 64
+is "add option error" "$(cat "$T/err")" \
+    "kmta-queue: add: unknown option -x (see kmta-queue --help)"
+kq add -f 2>"$T/err"
+is "add -f without a value: exit 64" "$?" 64
+ok "missing value named" grep -q "^kmta-queue: add: missing value for -f" \
+    "$T/err"
+kq flush --loop 5 2>"$T/err"
+is "flush --loop: exit 64" "$?" 64
+ok "flush --loop error" grep -q "flush: --loop is an option of run only" \
+    "$T/err"
+kq run -j 65 2>"$T/err"
+is "run -j 65: exit 64" "$?" 64
+ok "run -j 65 error" grep -q -- "-j: invalid value: 65 (expected at most 64)" \
     "$T/err"
 done_testing

@@ -31,7 +31,7 @@ is "new queue written as root" "$(owners new)" "root "
 kq run 2>"$T/err"
 is "run takes over root's files: exit 0" "$?" 0
 is "root's message delivered" "$(sent_count "bob@t1.test")" 1
-ok "run logs the ownership change" grep -q "owner of .* changed to user nobody" "$T/err"
+ok "run logs the ownership change" grep -q "owner or group of .* changed to user nobody" "$T/err"
 ok "delivered message removed" test ! -e "$(env_file "$id")"
 kq list >"$T/list" 2>/dev/null
 is "list after delivery: exit 0" "$?" 0

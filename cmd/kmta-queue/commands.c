@@ -53,6 +53,21 @@ finish_command(int rc, struct kmta_err *err, struct kmta_conf *conf,
 	return rc == -1 ? err->code : 0;
 }
 
+int
+option_error(const char *cmd, int c, char **argv)
+{
+	char name[64];
+
+	if (optopt != 0)
+		snprintf(name, sizeof(name), "-%c", optopt);
+	else
+		snprintf(name, sizeof(name), "%s", argv[optind - 1]);
+	kmta_error("%s%s%s %s (see kmta-queue --help)", cmd ? cmd : "",
+	    cmd ? ": " : "", c == ':' ? "missing value for" :
+	    "unknown option", name);
+	return EX_USAGE;
+}
+
 static int
 usage_error(const char *msg)
 {
@@ -71,13 +86,13 @@ cmd_add(struct setup *s, int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "+f:t")) != -1) {
+	while ((c = getopt(argc, argv, "+:f:t")) != -1) {
 		if (c == 'f')
 			req.sender = optarg;
 		else if (c == 't')
 			req.from_headers = true;
 		else
-			return usage_error("add: unknown option");
+			return option_error("add", c, argv);
 	}
 	req.rcpts = argv + optind;
 	req.nrcpts = (size_t)(argc - optind);
@@ -122,9 +137,9 @@ cmd_list(struct setup *s, int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
 		if (c != 'j')
-			return usage_error("list: unknown option");
+			return option_error("list", c, argv);
 		json = true;
 	}
 	if (optind != argc)

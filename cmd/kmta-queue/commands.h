@@ -16,6 +16,17 @@ int cmd_flush(struct setup *s, int argc, char **argv);
 /* The sendmail personality: sendmail(8)-compatible flags. */
 int sendmail_main(int argc, char **argv);
 
+/* The mailq personality: sendmail -bp with the same flags, such as -C. */
+int mailq_main(int argc, char **argv);
+
+/*
+ * Report the option getopt rejected (c is '?' or ':', with optstring
+ * starting "+:") for command cmd (NULL before the command); returns
+ * EX_USAGE. getopt's own message
+ * is off (opterr = 0) so that every error starts with "kmta-queue: ".
+ */
+int option_error(const char *cmd, int c, char **argv);
+
 /* Open config and queue; on failure report and return the exit status. */
 int commands_open(struct setup *s, struct kmta_conf **conf,
     struct queue *q);

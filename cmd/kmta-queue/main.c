@@ -38,8 +38,9 @@ static const char usage_text[] =
 "  --syslog    also log to syslog's mail facility\n"
 "  -h, --help  print this help\n"
 "\n"
-"Environment: KMTA_SEND names the kmta-send program to run; KMTA_NOW\n"
-"(seconds since the epoch) replaces the clock, for tests.\n"
+"Environment: KMTA_CONF names the config file; KMTA_SEND and KMTA_SIGN the\n"
+"kmta-send and kmta-sign programs to run; KMTA_NOW (seconds since the\n"
+"epoch) replaces the clock, for tests.\n"
 "Called as sendmail, takes sendmail's flags; see kmta-queue(1).\n";
 
 struct command {
@@ -80,21 +81,20 @@ main(int argc, char **argv)
 	const char *name = base_name(argc > 0 ? argv[0] : "kmta-queue");
 	const struct command *cmd;
 	struct setup s = { 0 };
-	char *list_argv[] = { "list", NULL };
 	bool other_user;
 	int c, rc;
 
 	kmta_log_init("kmta-queue");
+	opterr = 0;
 	if ((rc = submit_init()) != 0)
 		return rc;
 	other_user = submit_caller() != NULL;
 	if (strcmp(name, "sendmail") == 0)
 		return sendmail_main(argc, argv);
 	if (strcmp(name, "mailq") == 0)
-		return other_user ? submit_refuse("mailq") :
-		    cmd_list(&s, 1, list_argv);
+		return other_user ? submit_refuse("mailq") : mailq_main(argc, argv);
 
-	while ((c = getopt_long(argc, argv, "+c:q:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:c:q:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (other_user)
@@ -113,8 +113,7 @@ main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			fputs(usage_text, stderr);
-			return EX_USAGE;
+			return option_error(NULL, c, argv);
 		}
 	}
 	if (optind >= argc) {

@@ -108,18 +108,26 @@ run_command(struct setup *s, int argc, char **argv, bool flush)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+j:", longopts, NULL)) != -1) {
-		if (c == 'l' && !flush && parse_count(optarg, "--loop", 1,
-		    &interval) == 0)
-			continue;
-		if (c == 'j' && parse_count(optarg, "-j", 1, &jobs) == 0 &&
-		    jobs <= 64) {
+	while ((c = getopt_long(argc, argv, "+:j:", longopts, NULL)) != -1) {
+		if (c == 'l' && !flush) {
+			if (parse_count(optarg, "--loop", 1, &interval) == -1)
+				return EX_USAGE;
+		} else if (c == 'j') {
+			if (parse_count(optarg, "-j", 1, &jobs) == -1)
+				return EX_USAGE;
+			if (jobs > 64) {
+				kmta_error("-j: invalid value: %ld (expected at "
+				    "most 64)", jobs);
+				return EX_USAGE;
+			}
 			opt.jobs = (int)jobs;
-			continue;
+		} else if (c == 'l') {
+			kmta_error("flush: --loop is an option of run only "
+			    "(see kmta-queue --help)");
+			return EX_USAGE;
+		} else {
+			return option_error(argv[0], c, argv);
 		}
-		kmta_error("%s: invalid option or value (see kmta-queue "
-		    "--help)", argv[0]);
-		return EX_USAGE;
 	}
 	if (optind != argc) {
 		kmta_error("%s: unexpected argument: %s", argv[0], argv[optind]);

@@ -42,6 +42,17 @@ option_b(struct sendmail_options *o, const char *arg)
 }
 
 /* Parse sendmail's flags; return the index of the first recipient. */
+/* The argument holding the option getopt rejected: the one it is still
+ * reading, else the one before. */
+static const char *
+bad_argument(int argc, char **argv, int opt)
+{
+	if (optind < argc && argv[optind][0] == '-' &&
+	    strchr(argv[optind] + 1, opt) != NULL)
+		return argv[optind];
+	return argv[optind - 1];
+}
+
 static int
 parse_flags(int argc, char **argv, struct sendmail_options *o)
 {
@@ -49,7 +60,7 @@ parse_flags(int argc, char **argv, struct sendmail_options *o)
 
 	optind = 1;
 	/* F, h, N, R, V and X take a value that does not matter here. */
-	while ((c = getopt(argc, argv, "+B:b:C:F:f:h:iN:no:qr:R:tvV:X:")) !=
+	while ((c = getopt(argc, argv, "+:B:b:C:F:f:h:iN:no:qr:R:tvV:X:")) !=
 	    -1) {
 		switch (c) {
 		case 'b':
@@ -79,8 +90,11 @@ parse_flags(int argc, char **argv, struct sendmail_options *o)
 			o->req.from_headers = true;
 			break;
 		case '?':
-			kmta_error("unknown option (see kmta-queue(1), "
-			    "SENDMAIL COMPATIBILITY)");
+		case ':':
+			kmta_error("sendmail: %s -%c in \"%s\" (see "
+			    "kmta-queue(1), SENDMAIL COMPATIBILITY)", c == ':' ?
+			    "missing value for" : "unknown option", optopt,
+			    bad_argument(argc, argv, optopt));
 			return -1;
 		default:
 			break;
@@ -185,6 +199,11 @@ sendmail_main(int argc, char **argv)
 	if (submit_caller() != NULL && o.mode != 'm')
 		return submit_refuse(o.mode == 'p' ? "sendmail -bp" :
 		    "sendmail -q");
+	if (o.mode != 'm' && first < argc) {
+		kmta_error("unexpected argument \"%s\": -bp and -q take no "
+		    "recipients", argv[first]);
+		return EX_USAGE;
+	}
 	if (o.mode == 'p')
 		return cmd_list(&s, 1, list_argv);
 	if (o.mode == 'q')
@@ -197,4 +216,23 @@ sendmail_main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	return sendmail_add(&s, &o);
+}
+
+int
+mailq_main(int argc, char **argv)
+{
+	char **args = calloc((size_t)argc + 2, sizeof(*args));
+	int i, rc;
+
+	if (args == NULL) {
+		kmta_error("out of memory");
+		return EX_OSERR;
+	}
+	args[0] = argc > 0 ? argv[0] : "mailq";
+	args[1] = "-bp";
+	for (i = 1; i < argc; i++)
+		args[i + 1] = argv[i];
+	rc = sendmail_main(argc > 0 ? argc + 1 : 2, args);
+	free(args);
+	return rc;
 }

@@ -34,9 +34,9 @@ prepare_queue_for(const struct setup *s, const char *path,
 	    !s->add_only, &result, err);
 	queue_close(&q);
 	if (rc == 0 && result.changed > 0)
-		kmta_info("queue %s: owner of %zu entr%s changed to user %s",
-		    path, result.changed, result.changed == 1 ? "y" : "ies",
-		    pw->pw_name);
+		kmta_info("queue %s: owner or group of %zu entr%s changed to "
+		    "user %s", path, result.changed,
+		    result.changed == 1 ? "y" : "ies", pw->pw_name);
 	return rc;
 }
 

@@ -171,8 +171,8 @@ submit_log(const char *id)
 int
 submit_refuse(const char *what)
 {
-	kmta_error("%s: not allowed for user %s: kmta-queue runs set-user-ID, "
-	    "which allows only add and sendmail without -C", what,
-	    caller.name);
+	kmta_error("%s: not allowed for user %s: a set-user-ID kmta-queue lets "
+	    "other users run only add and sendmail, without -c, -q or -C",
+	    what, caller.name);
 	return EX_NOPERM;
 }
