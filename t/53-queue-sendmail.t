@@ -112,6 +112,37 @@ is "daemon mode rejected: exit 64" "$?" 64
 ok "daemon mode error names the mode" grep -q -- "-bd: unsupported mode" \
     "$T/err"
 
+# Missing From, Date and Message-ID fields are added in sendmail mode, as
+# PHP's mail() sends none of them; add leaves the message as it is.
+write_conf "local_domain = host.example" "[send]" "helo_name = mx.host.example"
+printf 'To: friend@example.net\nSubject: php\n\nhello\n' |
+    "$T/bin/sendmail" -F 'Web "App"' friend@example.net 2>/dev/null
+m=$(msg_file "$(last_id)")
+is "missing From: the sender with -F's name" "$(sed -n 1p "$m")" \
+    'From: "Web \"App\"" <'"$(envelope_field "$(last_id)" sender)"'>'
+ok "missing Date added" grep -q "^Date: [A-Z][a-z][a-z], [0-9]" "$m"
+ok "missing Message-ID added at helo_name" \
+    grep -q "^Message-ID: <[0-9]*\.[0-9a-f]*@mx.host.example>$" "$m"
+ok "original fields kept" grep -q "^Subject: php$" "$m"
+printf 'just a body line\n' | "$T/bin/sendmail" friend@example.net 2>/dev/null
+m=$(msg_file "$(last_id)")
+is "body-only message: fields, empty line, body" \
+    "$(sed -n '4,5p' "$m" | tr '\n' '|')" "|just a body line|"
+printf 'From: a@example.com\r\nDate: Fri, 04 Dec 2026 20:00:00 +0000\r\nMessage-ID: <x@example.com>\r\n\r\nbody\r\n' \
+    >"$T/whole.eml"
+"$T/bin/sendmail" -i friend@example.net <"$T/whole.eml" 2>/dev/null
+ok "complete message stored unchanged" cmp -s "$T/whole.eml" \
+    "$(msg_file "$(last_id)")"
+printf 'From: a@example.com\r\nSubject: crlf\r\n\r\nbody\r\n' |
+    "$T/bin/sendmail" friend@example.net 2>/dev/null
+ok "added fields use the message's CRLF" \
+    grep -q "$(printf '^Date: .*\r$')" "$(msg_file "$(last_id)")"
+printf 'To: friend@example.net\n\nhello\n' >"$T/bare.eml"
+kq add -f app@example.com friend@example.net <"$T/bare.eml" >/dev/null 2>&1
+ok "add leaves missing fields missing" cmp -s "$T/bare.eml" \
+    "$(msg_file "$(last_id)")"
+write_conf
+
 # mailq takes sendmail's flags: -C names the config; anything else is a
 # usage error, never silently ignored.
 env -u KMTA_CONF "$T/bin/mailq" -C "$CONF" >"$T/mailq" 2>"$T/err"

@@ -8,6 +8,7 @@
 #include "add.h"
 #include "buf.h"
 #include "headers.h"
+#include "missing.h"
 #include "sign.h"
 
 /* Read the whole message, up to max bytes (0: no limit). */
@@ -138,6 +139,20 @@ fill_recipients(struct envelope *env, const struct add_request *req,
 	return rc;
 }
 
+/* Add the From, Date and Message-ID fields that the message lacks. */
+static int
+add_missing_fields(const struct queue *q, const struct add_request *req,
+    const struct envelope *env, struct kmta_buf *b, struct kmta_err *err)
+{
+	struct missing_request m = { .sender = env->sender,
+	    .full_name = req->full_name, .now = queue_now() };
+	char host[256];
+
+	queue_hostname(q, host, sizeof(host));
+	m.host = host;
+	return missing_headers(&m, b, err);
+}
+
 int
 add_message(struct queue *q, const struct add_request *req, int fd,
     struct envelope *env, struct kmta_err *err)
@@ -158,6 +173,8 @@ add_message(struct queue *q, const struct add_request *req, int fd,
 	/* Recipients first: -t removes Bcc, which must not be signed. */
 	if (fill_sender(env, req, &b, err) == -1 ||
 	    fill_recipients(env, req, &b, err) == -1)
+		goto out;
+	if (req->add_missing && add_missing_fields(q, req, env, &b, err) == -1)
 		goto out;
 	if (req->sign && sign_message(q, req->conf_path, &b, err) == -1)
 		goto out;

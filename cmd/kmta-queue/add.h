@@ -17,6 +17,9 @@ struct add_request {
 	const char *conf_path;	/* for kmta-sign -c, or NULL */
 	const char *local_domain; /* appended to a bare name, or NULL */
 	size_t max_size;	/* [queue] max_message_size; 0: no limit */
+	bool add_missing;	/* sendmail: add a missing From, Date and
+				   Message-ID field */
+	const char *full_name;	/* sendmail -F, for an added From */
 };
 
 /*

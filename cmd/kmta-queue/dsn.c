@@ -16,18 +16,6 @@ rfc5322_date(time_t t, char *out, size_t outlen)
 	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S %z", &tm);
 }
 
-/* The name the DSN gives for this host: [send] helo_name, as kmta-send
- * greets with, else the host name. */
-static void
-reporting_host(const struct queue *q, char *out, size_t outlen)
-{
-	if (q->hostname != NULL)
-		snprintf(out, outlen, "%s", q->hostname);
-	else if (gethostname(out, outlen) == -1 || out[0] == '\0')
-		snprintf(out, outlen, "localhost");
-	out[outlen - 1] = '\0';
-}
-
 /* Whether a DSN of this kind reports recipient r. */
 static bool
 reports(enum dsn_kind kind, const struct rcpt *r)
@@ -211,7 +199,7 @@ dsn_enqueue(struct queue *q, const struct envelope *env,
 	if (env->sender[0] == '\0' || reported == 0)
 		return 0;
 
-	reporting_host(q, host, sizeof(host));
+	queue_hostname(q, host, sizeof(host));
 	if (read_headers(q, env->id, &headers, err) == -1 ||
 	    dsn_compose(env, kind, env->arrival + q->max_age,
 	    headers.data ? headers.data : "", headers.len, now, host, &text,

@@ -89,6 +89,7 @@ int queue_open(struct queue *q, const char *path, bool create,
 void queue_close(struct queue *q);
 void queue_settings(struct queue *q, const struct kmta_conf *conf);
 time_t queue_now(void);
+void queue_hostname(const struct queue *q, char *out, size_t outlen);
 int queue_new_id(char *id, size_t idlen, struct kmta_err *err);
 int queue_valid_id(const char *id);
 int queue_ids(struct queue *q, char ***ids, size_t *nids,

@@ -59,7 +59,7 @@ parse_flags(int argc, char **argv, struct sendmail_options *o)
 	int c;
 
 	optind = 1;
-	/* F, h, N, R, V and X take a value that does not matter here. */
+	/* h, N, R, V and X take a value that does not matter here. */
 	while ((c = getopt(argc, argv, "+:B:b:C:F:f:h:iN:no:qr:R:tvV:X:")) !=
 	    -1) {
 		switch (c) {
@@ -72,6 +72,9 @@ parse_flags(int argc, char **argv, struct sendmail_options *o)
 			break;
 		case 'C':
 			o->conf_path = optarg;
+			break;
+		case 'F':
+			o->req.full_name = optarg;
 			break;
 		case 'f':
 		case 'r':
@@ -190,6 +193,7 @@ sendmail_main(int argc, char **argv)
 	int first;
 
 	o.req.dot_ends_input = true;
+	o.req.add_missing = true;
 	first = parse_flags(argc, argv, &o);
 	if (first == -1)
 		return EX_USAGE;
