@@ -63,6 +63,14 @@ as daemon ls "$Q" >/dev/null 2>&1
 listed=$?
 ok "caller cannot list the queue directory" test "$listed" -ne 0
 
+# Closed standard output and error are reopened on /dev/null, so no queue
+# file takes their descriptors.
+as daemon "$T/bin/kmta-queue" add -f app@example.com rcpt@example.net \
+    <"$T/in.eml" >&- 2>&-
+is "add with stdout and stderr closed: exit 0" "$?" 0
+newest=$(queued_ids | tail -n 1)
+ok "that message stored intact" cmp -s "$T/in.eml" "$(msg_file "$newest")"
+
 # The sendmail personality, as cron and PHP call it; the default sender
 # comes from the passwd entry, not from LOGNAME.
 as daemon env LOGNAME=root "$T/bin/sendmail" -t -i <"$T/in.eml" \
@@ -117,7 +125,7 @@ is "sendmail -C by another user: exit 77" "$?" 77
 # Root running the set-user-ID copy (from cron) keeps every command.
 "$T/bin/kmta-queue" -c "$CONF" run 2>"$T/err"
 is "run by root through the set-user-ID copy: exit 0" "$?" 0
-is "submitted messages delivered" "$(sent_count "^delivered ")" 4
+is "submitted messages delivered" "$(sent_count "^delivered ")" 5
 is "queue empty after the run" "$(queued_ids | wc -l)" 0
 # A copy that is set-group-ID only restricts other users just the same.
 mkdir "$T/sgid"

@@ -140,7 +140,8 @@ warn_if_delayed(struct queue *q, struct envelope *env, time_t now,
  * Bounce the recipients that failed while others are still pending, so
  * the sender need not wait for the retries to end. They become "bounced"
  * when the envelope is saved next, so the final bounce leaves them out.
- * A crash in between may report them twice.
+ * A crash or a failed save in between may report them twice: bounces are
+ * at least once, like deliveries.
  */
 static int
 bounce_failed(struct queue *q, struct envelope *env, time_t now,

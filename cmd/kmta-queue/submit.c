@@ -5,6 +5,7 @@
  * gets add and the sendmail personality, and nothing else.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -61,10 +62,37 @@ become_queue_user(void)
 	return getuid() == euid && geteuid() == euid ? 0 : -1;
 }
 
+/*
+ * Open /dev/null on any of descriptors 0, 1 and 2 that the caller closed,
+ * so that no queue file opened later takes one of them and receives what
+ * is meant for standard output or error.
+ */
+static int
+open_standard_fds(void)
+{
+	int fd;
+
+	for (;;) {
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd == -1)
+			return -1;
+		if (fd > STDERR_FILENO) {
+			close(fd);
+			return 0;
+		}
+		/* Keep it open across exec, as the descriptor it stands for. */
+		if (fcntl(fd, F_SETFD, 0) == -1)
+			return -1;
+	}
+}
+
 int
 submit_init(void)
 {
 	uid_t ruid = getuid(), euid = geteuid();
+
+	if (open_standard_fds() == -1)
+		return EX_OSERR;
 
 	/* A copy that is set-group-ID only gives the caller the queue's
 	 * group, so it restricts the caller as well. */

@@ -13,7 +13,8 @@ struct submitter {
 };
 
 /*
- * Settle the ids at start-up. Run by root, or neither set-user-ID nor
+ * Settle the ids at start-up, after opening /dev/null on any of
+ * descriptors 0 to 2 that is closed. Run by root, or neither set-user-ID nor
  * set-group-ID, nothing changes (a set-ID copy run by root returns to
  * root). Run by another user, become the queue user (or group) for good,
  * clear the environment and remember the caller. Returns 0, or an exit
