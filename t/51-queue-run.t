@@ -102,8 +102,19 @@ is "one bounce in all" "$(grep -c "^delivered <> app@example.com" \
 # A null-sender message is never bounced.
 echo "bad@example.net failed 550 5.1.1 no such user" >"$FAKE_SEND_SCRIPT"
 message nullsender | at $t0 kq add -f '<>' bad@example.net >/dev/null 2>&1
-at $t0 kq run 2>/dev/null
+at $t0 kq run 2>"$T/err"
 is "failed null-sender message leaves no bounce" "$(queued_ids | wc -l)" 0
+ok "no bounce logged with the reason" \
+    grep -q "no bounce for the failed recipients: the sender is null" "$T/err"
+printf '%s\n' "bad@example.net failed 550 5.1.1 no such user" \
+    "later@example.net deferred 451 4.7.1 later" >"$FAKE_SEND_SCRIPT"
+id=$(message nullsender2 | at $t0 kq add -f '<>' bad@example.net \
+    later@example.net 2>/dev/null)
+at $t0 kq run 2>/dev/null
+is "null sender: failed recipient stays failed" \
+    "$(rcpt_state "$id" bad@example.net)" failed
+is "null sender: no early bounce" "$(queued_ids | wc -l)" 1
+kq delete "$id" 2>/dev/null
 
 # Expiry: after max_age the pending recipients fail with 4.4.7.
 write_conf "max_age = 1h" "max_backoff = 1000"
@@ -122,9 +133,13 @@ ok "expired message removed" test ! -e "$(env_file "$id")"
 bounce=$(queued_ids)
 ok "expiry bounce has status 4.4.7" grep -q "^Status: 4.4.7" \
     "$(msg_file "$bounce")"
-ok "expiry bounce keeps the last reply" \
-    grep -q "connection timed out" "$(msg_file "$bounce")"
-ok "expiry logged" grep -q "queue_id=$id expired" "$T/err"
+ok "expiry bounce quotes the last reply and its host" grep -q \
+    "^<slow@example.net>: message expired: not delivered within 1 hour (max_age); last reply from mx.test\[127.0.0.1\]:25: 421 4.4.2 connection timed out$" \
+    "$(msg_file "$bounce")"
+ok "expiry is not reported as the server's words" \
+    sh -c "! grep -q 'said:' '$(msg_file "$bounce")'"
+ok "expiry logged with age and limit" \
+    grep -q "queue_id=$id expired: 3600s in the queue, max_age 3600s" "$T/err"
 kq delete "$bounce" 2>/dev/null
 
 # Delay warning: one DSN with Action: delayed once a message has waited
@@ -137,6 +152,8 @@ id=$(message delayed | at $t0 kq add -f app@example.com slow@example.net \
 at $t0 kq run 2>/dev/null
 is "no delay warning before delay_warning" "$(queued_ids | wc -l)" 1
 at $((t0 + 7200)) kq run 2>"$T/err"
+ok "delay warning counted apart from bounces" \
+    grep -q "run done: .* bounces=0 warnings=1 " "$T/err"
 warning=$(queued_ids | grep -v "^$id$")
 ok "delay warning queued" test -n "$warning"
 ok "delay warning logged" grep -q "queue_id=$id delay warning queued" \

@@ -79,8 +79,13 @@ is "mailx: -r sets the sender" "$(envelope_field "$id" sender)" \
     user@example.com
 is "mailx: recipient after --" "$(rcpts_of "$id")" "friend@example.net "
 
-# cron with MAILTO unset mails the bare user name: [queue] local_domain
-# qualifies it, and the default sender too.
+# cron with MAILTO unset mails the bare user name: without [queue]
+# local_domain it is rejected with a hint; with it, it is qualified, and
+# the default sender too.
+message cronroot | "$T/bin/sendmail" -f app@example.com -i root 2>"$T/err"
+is "bare recipient without local_domain: exit 65" "$?" 65
+ok "bare recipient error says what to set" grep -q \
+    "invalid address (no domain): root; set \[queue\] local_domain" "$T/err"
 write_conf "local_domain = host.example"
 message cronroot | env -u LOGNAME "$T/bin/sendmail" -FCronDaemon -i \
     -B8BITMIME -oem root 2>/dev/null

@@ -35,6 +35,15 @@ is "cron command exits 0" "$?" 0
 is "cron command prints nothing for cron to mail" "$out" ""
 ok "cron command delivered the message" queue_empty
 is "cron command handed it to kmta-send" "$(sent_count "<cron@")" 1
+if [ "$(id -u)" -eq 0 ]; then
+	printf '[queue]\ndir = %s\n' "$Q" >"$T/nouser.conf"
+	chmod 644 "$T/nouser.conf"
+	out=$(KMTA_CONF="$T/nouser.conf" sh -c "$command")
+	is "failed run: one line for cron to mail" "$out" \
+	    "kmta-queue run failed with exit 77; see the mail log"
+else
+	skip "failed run: one line for cron to mail" "needs root"
+fi
 
 command -v runsv >/dev/null || {
 	skip "runit service" "runsv (runit) not installed"

@@ -33,7 +33,11 @@ address_check(const char *addr, bool allow_null, struct kmta_err *err)
 		    "invalid address (starts with '-'): %s", addr);
 	/* A bare name such as "root" gets [queue] local_domain before it
 	 * comes here; without that setting it is rejected. */
-	if (at == NULL || at == addr || at[1] == '\0')
+	if (at == NULL)
+		return kmta_err_set(err, EX_DATAERR, "invalid address (no "
+		    "domain): %s; set [queue] local_domain to add one to "
+		    "bare names such as cron's root", addr);
+	if (at == addr || at[1] == '\0')
 		return kmta_err_set(err, EX_DATAERR,
 		    "invalid address (expected local@domain): %s", addr);
 	return 0;

@@ -48,11 +48,15 @@ compose_text_part(struct kmta_buf *b, const struct envelope *env,
 		    "reply for each of them:\n\n", until);
 	for (i = 0; i < env->nrcpts && rc == 0; i++) {
 		r = &env->rcpts[i];
-		if (reports(kind, r))
-			rc = kmta_buf_printf(b, "<%s>: %s%s%s%s%s%s%s\n",
-			    r->addr, r->host, r->host[0] ? " said: " : "",
-			    r->code, r->code[0] ? " " : "", r->esc,
+		if (!reports(kind, r))
+			continue;
+		if (r->code[0] != '\0')	/* a server's reply */
+			rc = kmta_buf_printf(b, "<%s>: %s said: %s %s%s%s\n",
+			    r->addr, r->host, r->code, r->esc,
 			    r->esc[0] ? " " : "", r->text);
+		else
+			rc = kmta_buf_printf(b, "<%s>: %s%s%s\n", r->addr,
+			    r->host, r->host[0] ? ": " : "", r->text);
 	}
 	return rc;
 }

@@ -50,32 +50,59 @@ log_results(const struct envelope *env, const struct envelope *before)
 	}
 }
 
-/* Fail every pending recipient of a message older than max_age. */
+/* Write seconds as whole days, hours, minutes or seconds. */
+static void
+format_duration(long seconds, char *out, size_t outlen)
+{
+	static const struct { long size; const char *unit; } units[] = {
+		{ 86400, "day" }, { 3600, "hour" }, { 60, "minute" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (seconds >= units[i].size && seconds % units[i].size == 0) {
+			snprintf(out, outlen, "%ld %s%s", seconds /
+			    units[i].size, units[i].unit,
+			    seconds == units[i].size ? "" : "s");
+			return;
+		}
+	snprintf(out, outlen, "%ld second%s", seconds, seconds == 1 ? "" :
+	    "s");
+}
+
+/*
+ * Fail every pending recipient of a message older than max_age, with
+ * status 4.4.7 and a text that quotes the last reply and its host. The
+ * host and code are cleared, since no server sent this text; the last
+ * attempt stays as it was.
+ */
 static void
 expire(struct envelope *env, const struct queue *q, time_t now)
 {
-	char last_reply[QUEUE_TEXT_MAX];
+	char last[QUEUE_TEXT_MAX], limit[64];
 	struct rcpt *r;
 	size_t i;
 
+	format_duration(q->max_age, limit, sizeof(limit));
 	for (i = 0; i < env->nrcpts; i++) {
 		r = &env->rcpts[i];
 		if (r->state != RCPT_QUEUED && r->state != RCPT_DEFERRED)
 			continue;
-		snprintf(last_reply, sizeof(last_reply), "%s%s%s",
-		    r->code, r->code[0] ? " " : "",
-		    r->text[0] ? r->text : "never tried");
+		if (r->text[0] == '\0')
+			snprintf(last, sizeof(last), "never tried");
+		else
+			snprintf(last, sizeof(last), "last reply%s%s: %s%s%s%s%s",
+			    r->host[0] ? " from " : "", r->host, r->code,
+			    r->code[0] ? " " : "", r->esc, r->esc[0] ? " " : "",
+			    r->text);
 		r->state = RCPT_FAILED;
-		r->attempts++;
-		r->last_attempt = now;
-		r->code[0] = '\0';
+		r->code[0] = r->host[0] = '\0';
 		snprintf(r->esc, sizeof(r->esc), "4.4.7");
-		snprintf(r->text, sizeof(r->text), "message expired after "
-		    "%lds in the queue; last reply: %s", q->max_age,
-		    last_reply);
+		snprintf(r->text, sizeof(r->text), "message expired: not "
+		    "delivered within %s (max_age); %s", limit, last);
 	}
-	kmta_info("queue_id=%s expired after %lds in the queue", env->id,
-	    (long)(now - env->arrival));
+	kmta_info("queue_id=%s expired: %lds in the queue, max_age %lds",
+	    env->id, (long)(now - env->arrival), q->max_age);
 }
 
 /* Queue a DSN for the failed recipients not reported yet, if any. */
@@ -84,7 +111,17 @@ queue_bounce(struct queue *q, const struct envelope *env, time_t now,
     struct run_stats *stats, struct kmta_err *err)
 {
 	char bounce_id[QUEUE_ID_MAX];
+	size_t i;
 
+	if (env->sender[0] == '\0') {
+		for (i = 0; i < env->nrcpts; i++)
+			if (env->rcpts[i].state == RCPT_FAILED) {
+				kmta_info("queue_id=%s no bounce for the failed "
+				    "recipients: the sender is null", env->id);
+				break;
+			}
+		return 0;
+	}
 	if (dsn_enqueue(q, env, DSN_FAILURE, now, bounce_id, sizeof(bounce_id),
 	    err) == -1)
 		return kmta_err_wrap(err, "queue_id=%s bounce", env->id);
@@ -129,7 +166,7 @@ warn_if_delayed(struct queue *q, struct envelope *env, time_t now,
 		return kmta_err_wrap(err, "queue_id=%s delay warning", env->id);
 	env->warned = true;
 	if (warning_id[0] != '\0') {
-		stats->bounces++;
+		stats->warnings++;
 		kmta_info("queue_id=%s delay warning queued as %s to=<%s>",
 		    env->id, warning_id, env->sender);
 	}
@@ -149,6 +186,9 @@ bounce_failed(struct queue *q, struct envelope *env, time_t now,
 {
 	size_t i;
 
+	/* A bounce's failed recipients stay "failed": no DSN goes out. */
+	if (env->sender[0] == '\0')
+		return 0;
 	if (queue_bounce(q, env, now, stats, err) == -1)
 		return -1;
 	for (i = 0; i < env->nrcpts; i++)
@@ -345,9 +385,9 @@ run_once(struct queue *q, const struct run_options *opt,
 	}
 	free(items);
 	queue_ids_free(ids, nids);
-	kmta_info("run done: sent=%zu removed=%zu bounces=%zu locked=%zu "
-	    "errors=%zu", stats->messages, stats->finished, stats->bounces,
-	    stats->locked, stats->errors);
+	kmta_info("run done: sent=%zu removed=%zu bounces=%zu warnings=%zu "
+	    "locked=%zu errors=%zu", stats->messages, stats->finished,
+	    stats->bounces, stats->warnings, stats->locked, stats->errors);
 	if (stats->errors > 0) {
 		*err = stats->first_error;
 		return -1;

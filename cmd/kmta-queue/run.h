@@ -21,7 +21,8 @@ struct run_stats {
 	size_t messages;	/* handed to kmta-send */
 	size_t locked;		/* skipped: another runner has them */
 	size_t finished;	/* left the queue */
-	size_t bounces;
+	size_t bounces;		/* DSNs for failed recipients */
+	size_t warnings;	/* DSNs for delayed messages */
 	size_t errors;		/* queue errors (not delivery failures) */
 	struct kmta_err first_error;
 };

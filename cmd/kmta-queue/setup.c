@@ -99,8 +99,8 @@ leave_root(const struct setup *s, const struct kmta_conf *conf,
 
 	if (user == NULL && s->runner)
 		return kmta_err_set(err, EX_NOPERM, "will not deliver as root: "
-		    "set [queue] user to an unprivileged user (such as "
-		    "nobody) that owns %s", path);
+		    "set [queue] user to an unprivileged user that owns %s "
+		    "(such as kmta, made with useradd --system kmta)", path);
 	if (user == NULL) {
 		if (!queue_dir_owner(path, &owner, owner_name,
 		    sizeof(owner_name)))
