@@ -259,6 +259,8 @@ my @errors = (
 	    qr/unknown canonicalization "loose"/],
 	['bad header list', "$sign $ed --headers 'from::to'", 'in', 64,
 	    qr/invalid header list "from::to"/],
+	['header list without From', "$sign $ed --headers 'to:subject'", 'in',
+	    64, qr/invalid header list "to:subject": .* must include From/],
 	['identity outside domain', "$sign $ed -i a\@example.net", 'in', 64,
 	    qr/a\@example\.net" is not in the signing domain/],
 	['missing selector', "$sign -d example.com -k $dir/ed.pem", 'in', 64,

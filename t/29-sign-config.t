@@ -126,6 +126,12 @@ write_file("$dir/apply.conf", "[dkim \"x.example\"]\nselector = s\n"
 is($rc, 78, 'unknown apply value: exit 78');
 like($err, qr/apply/, 'unknown apply value: message names the key');
 
+write_file("$dir/nofrom.conf", "[dkim \"x.example\"]\nselector = s\n"
+    . "key = $dir/esp.pem\nheaders = To:Subject\n");
+($rc, $pairs, $err) = sign_from('x.example', "$dir/nofrom.conf");
+is($rc, 78, 'headers without From in the config: exit 78');
+like($err, qr/must include From/, 'headers without From: message');
+
 # -s, -k, -a and -C belong to -d: with the config alone they would be
 # ignored, so they are usage errors.
 for my $opt ('-C simple/simple', '-s other', "-k $dir/esp.pem", '-a rsa') {

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "request.h"
 #include "secretexec.h"
+#include "signheaders.h"
 #include "stream.h"
 #include "testkey.h"
 #include "verify.h"
@@ -136,6 +137,7 @@ parse_options(int argc, char **argv, struct sign_options *o,
     const char **config, int *require, int *batch, int *jobs)
 {
 	enum sign_policy policy;
+	const char *why;
 	long n;
 	int c;
 
@@ -195,6 +197,11 @@ parse_options(int argc, char **argv, struct sign_options *o,
 			usage(stderr);
 			return EX_USAGE;
 		}
+	}
+	if (o->headers != NULL && (why = signheaders_check(o->headers)) !=
+	    NULL) {
+		kmta_error("invalid header list \"%s\": %s", o->headers, why);
+		return EX_USAGE;
 	}
 	if (o->domain == NULL && (o->selector != NULL || o->key != NULL ||
 	    o->algo != NULL || o->canonicalization != NULL)) {

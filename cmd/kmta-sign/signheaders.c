@@ -121,3 +121,17 @@ signheaders_data(const struct kmta_message *m, enum canon c,
 	}
 	return 0;
 }
+
+const char *
+signheaders_check(const char *list)
+{
+	struct kmta_buf h = { 0 };
+	const char *why = NULL;
+
+	if (signheaders_normalize(list, &h) == -1)
+		why = "expected names separated by ':'";
+	else if (h.len == 0 || !signheaders_has(h.data, "From"))
+		why = "the signed header list must include From";
+	kmta_buf_free(&h);
+	return why;
+}

@@ -22,6 +22,12 @@ int signheaders_default(const struct kmta_message *m, bool oversign,
  */
 int signheaders_normalize(const char *list, struct kmta_buf *h);
 
+/*
+ * Check a user's "a:b:c" list before any message is read. Returns NULL
+ * when it is usable, else why not.
+ */
+const char *signheaders_check(const char *list);
+
 /* Return 1 when the h= list names field (case-insensitive), else 0. */
 int signheaders_has(const char *list, const char *field);
 
