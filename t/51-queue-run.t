@@ -265,6 +265,30 @@ ok "helo_name: MAILER-DAEMON address" \
 kq run 2>/dev/null
 write_conf
 
+# -j 2 with fewer due messages than a batch still shares them: each
+# runner takes half, so two kmta-send runs deliver them.
+cat >"$T/counting-send" <<EOF2
+#!/bin/sh
+cat >"$T/lists/\$\$"
+wc -l <"$T/lists/\$\$" >>"$T/send-runs"
+exec "$KMTA_SEND" "\$@" <"$T/lists/\$\$"
+EOF2
+chmod 755 "$T/counting-send"
+mkdir "$T/lists"
+chmod 777 "$T/lists"
+: >"$T/send-runs"
+chmod 666 "$T/send-runs"
+for n in 1 2 3 4 5 6 7 8 9 10; do
+	message "share-$n" | kq add -f app@example.com "r$n@example.net" \
+	    >/dev/null 2>&1
+done
+KMTA_SEND="$T/counting-send" kq run -j 2 2>/dev/null
+is "run -j 2 with 10 messages: exit 0" "$?" 0
+is "run -j 2: the queue is empty" "$(queued_ids | wc -l)" 0
+is "run -j 2: two kmta-send runs share 10 messages" \
+    "$(wc -l <"$T/send-runs" | tr -d ' ')" 2
+is "run -j 2: each run has half" "$(sort -u "$T/send-runs" | tr -d ' ')" 5
+
 kq run --loop 0 2>/dev/null
 is "run --loop 0: exit 64" "$?" 64
 kq run -j 0 2>/dev/null

@@ -345,7 +345,7 @@ run_once(struct queue *q, const struct run_options *opt,
 {
 	struct deliver_item *items;
 	char **ids;
-	size_t nids, i, j, removed, nitems = 0;
+	size_t nids, i, j, removed, nitems = 0, batch = DELIVER_BATCH_MAX;
 	time_t now;
 	int rc;
 
@@ -356,13 +356,20 @@ run_once(struct queue *q, const struct run_options *opt,
 	if (queue_ids(q, &ids, &nids, err) == -1)
 		return -1;
 
+	/* With -j, a runner takes its share at most, so that the others
+	 * find messages left to lock even when fewer than a batch are due. */
+	if (opt->jobs > 1 && (nids + (size_t)opt->jobs - 1) /
+	    (size_t)opt->jobs < batch)
+		batch = nids > 0 ? (nids + (size_t)opt->jobs - 1) /
+		    (size_t)opt->jobs : 1;
+
 	items = calloc(DELIVER_BATCH_MAX, sizeof(*items));
 	if (items == NULL) {
 		queue_ids_free(ids, nids);
 		return kmta_err_set(err, EX_OSERR, "out of memory");
 	}
 	for (i = 0; i < nids || nitems > 0;) {
-		if (i < nids && nitems < DELIVER_BATCH_MAX) {
+		if (i < nids && nitems < batch) {
 			now = queue_now();
 			rc = take_message(q, ids[i++], opt, now, &items[nitems],
 			    stats, err);
