@@ -155,10 +155,12 @@ is "mailq -C: exit 0" "$?" 0
 ok "mailq -C reads that config" grep -q "friend@example.net" "$T/mailq"
 "$T/bin/mailq" --bogus >/dev/null 2>"$T/err"
 is "mailq with an unknown option: exit 64" "$?" 64
+ok "mailq option error names mailq" grep -q "^kmta-queue: mailq: unknown option" \
+    "$T/err"
 "$T/bin/mailq" extra >/dev/null 2>"$T/err"
 is "mailq with an argument: exit 64" "$?" 64
-ok "mailq argument error names it" grep -q 'unexpected argument "extra"' \
-    "$T/err"
+ok "mailq argument error names it" grep -q \
+    'mailq: unexpected argument "extra": mailq takes no arguments' "$T/err"
 
 # kmta-queue's own option errors start with "kmta-queue:" and name the
 # option.

@@ -42,6 +42,9 @@ option_b(struct sendmail_options *o, const char *arg)
 }
 
 /* Parse sendmail's flags; return the index of the first recipient. */
+/* The name the caller used: sendmail, or mailq for mailq_main. */
+static const char *personality = "sendmail";
+
 /* The argument holding the option getopt rejected: the one it is still
  * reading, else the one before. */
 static const char *
@@ -94,10 +97,10 @@ parse_flags(int argc, char **argv, struct sendmail_options *o)
 			break;
 		case '?':
 		case ':':
-			kmta_error("sendmail: %s -%c in \"%s\" (see "
-			    "kmta-queue(1), SENDMAIL COMPATIBILITY)", c == ':' ?
-			    "missing value for" : "unknown option", optopt,
-			    bad_argument(argc, argv, optopt));
+			kmta_error("%s: %s -%c in \"%s\" (see "
+			    "kmta-queue(1), SENDMAIL COMPATIBILITY)", personality,
+			    c == ':' ? "missing value for" : "unknown option",
+			    optopt, bad_argument(argc, argv, optopt));
 			return -1;
 		default:
 			break;
@@ -204,8 +207,10 @@ sendmail_main(int argc, char **argv)
 		return submit_refuse(o.mode == 'p' ? "sendmail -bp" :
 		    "sendmail -q");
 	if (o.mode != 'm' && first < argc) {
-		kmta_error("unexpected argument \"%s\": -bp and -q take no "
-		    "recipients", argv[first]);
+		kmta_error("%s: unexpected argument \"%s\": %s", personality,
+		    argv[first], strcmp(personality, "mailq") == 0 ?
+		    "mailq takes no arguments" :
+		    "-bp and -q take no recipients");
 		return EX_USAGE;
 	}
 	if (o.mode == 'p')
@@ -234,6 +239,7 @@ mailq_main(int argc, char **argv)
 	}
 	args[0] = argc > 0 ? argv[0] : "mailq";
 	args[1] = "-bp";
+	personality = "mailq";
 	for (i = 1; i < argc; i++)
 		args[i + 1] = argv[i];
 	rc = sendmail_main(argc > 0 ? argc + 1 : 2, args);
