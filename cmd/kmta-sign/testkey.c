@@ -24,8 +24,9 @@ testkey_usage(FILE *f)
 "  -k, --key KEYSOURCE       private key\n"
 "  -a, --algorithm ALGO      rsa-sha256 or ed25519-sha256 (default: the\n"
 "                            key's type)\n"
-"  -K, --keys FILE           key records, one per line, instead of DNS:\n"
-"                            SELECTOR._domainkey.DOMAIN TXT-RECORD-TEXT\n"
+"  -K, --keys FILE           key records instead of DNS, one per line:\n"
+"                            SELECTOR._domainkey.DOMAIN TXT-RECORD-TEXT,\n"
+"                            or zone-file TXT records as genkey prints\n"
 "  -c, --config FILE         config file, for [vault] and [dns] settings\n"
 "  -h, --help                show this help\n", f);
 }
