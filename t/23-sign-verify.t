@@ -144,7 +144,7 @@ my @cases = (
 	    qr/^dkim=permerror \(key revoked \(empty p=\)\)/],
 	['key type mismatch', 'signed', $keys_with->('k-type',
 	    "v=DKIM1; k=rsa; p=$ed_p"), $now, 1,
-	    qr/^dkim=permerror \(key record k= does not match/],
+	    qr/^dkim=permerror \(key record k= is not ed25519, as ed25519-sha256 needs\)/],
 	['hash list without sha256', 'signed', $keys_with->('k-hash',
 	    "v=DKIM1; k=ed25519; h=sha1; p=$ed_p"), $now, 1,
 	    qr/^dkim=permerror \(key record h= excludes sha256\)/],

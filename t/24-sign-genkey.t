@@ -83,6 +83,8 @@ my @testkey = (
 	    qr/^none\._domainkey\.example\.com: no key record$/],
 	['revoked record', "-s revoked -k $dir/g2.pem", 1,
 	    qr/key record unusable: key revoked/],
+	['key of the other type', "-s g1 -k $dir/g2.pem", 1,
+	    qr/^g1\._domainkey\.example\.com: key record unusable: key record k= is not rsa, as rsa-sha256 needs$/],
 	['algorithm not of the key', "-s g1 -a rsa -k $dir/example.com.g1.pem",
 	    78, qr/^$/],
 );

@@ -240,7 +240,9 @@ record_allows(const struct tag_list *tags, enum dkim_algo algo,
 	else if (h != NULL && !list_has(h, "sha256", 0))
 		*why = "key record h= excludes sha256";
 	else if (strcasecmp(k != NULL ? k : "rsa", want) != 0)
-		*why = "key record k= does not match the signature algorithm";
+		*why = algo == DKIM_ALGO_ED25519_SHA256 ?
+		    "key record k= is not ed25519, as ed25519-sha256 needs" :
+		    "key record k= is not rsa, as rsa-sha256 needs";
 	else if (s != NULL && !list_has(s, "email", 1))
 		*why = "key record s= excludes email";
 	else
