@@ -64,22 +64,56 @@ parent_dir(const char *path, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-static int
-rename_into_place(int dirfd, const char *tmp_path, const char *dst_path,
+int
+kmta_rename_into_place(int dirfd, const char *from, const char *to,
     bool noreplace, struct kmta_err *err)
 {
 	int rc;
 
 	if (noreplace)
-		rc = renameat2(dirfd, tmp_path, dirfd, dst_path,
-		    RENAME_NOREPLACE);
+		rc = renameat2(dirfd, from, dirfd, to, RENAME_NOREPLACE);
 	else
-		rc = renameat(dirfd, tmp_path, dirfd, dst_path);
+		rc = renameat(dirfd, from, dirfd, to);
 	if (rc == -1)
 		return kmta_err_set(err, errno == EEXIST ? EX_TEMPFAIL :
-		    kmta_errno_code(errno), "rename %s to %s: %s", tmp_path,
-		    dst_path, strerror(errno));
+		    kmta_errno_code(errno), "rename %s to %s: %s", from, to,
+		    strerror(errno));
 	return 0;
+}
+
+int
+kmta_write_synced(int dirfd, const char *path, const void *data, size_t len,
+    struct kmta_err *err)
+{
+	int fd, saved;
+
+	fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return kmta_err_set(err, kmta_errno_code(errno),
+		    "create %s: %s", path, strerror(errno));
+
+	if (kmta_write_all(fd, data, len, path, err) == -1)
+		goto fail;
+	if (fsync(fd) == -1) {
+		kmta_err_set(err, kmta_errno_code(errno), "fsync %s: %s",
+		    path, strerror(errno));
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		kmta_err_set(err, kmta_errno_code(errno), "close %s: %s",
+		    path, strerror(errno));
+		goto fail;
+	}
+	return 0;
+
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlinkat(dirfd, path, 0);
+	errno = saved;
+	return -1;
 }
 
 int
@@ -87,31 +121,14 @@ kmta_write_durable(int dirfd, const char *tmp_path, const char *dst_path,
     const void *data, size_t len, bool noreplace, struct kmta_err *err)
 {
 	char parent[4096];
-	int fd, saved;
 
-	fd = openat(dirfd, tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600);
-	if (fd == -1)
-		return kmta_err_set(err, kmta_errno_code(errno),
-		    "create %s: %s", tmp_path, strerror(errno));
-
-	if (kmta_write_all(fd, data, len, tmp_path, err) == -1)
-		goto fail;
-	if (fsync(fd) == -1) {
-		kmta_err_set(err, kmta_errno_code(errno), "fsync %s: %s",
-		    tmp_path, strerror(errno));
-		goto fail;
+	if (kmta_write_synced(dirfd, tmp_path, data, len, err) == -1)
+		return -1;
+	if (kmta_rename_into_place(dirfd, tmp_path, dst_path, noreplace,
+	    err) == -1) {
+		unlinkat(dirfd, tmp_path, 0);
+		return -1;
 	}
-	if (close(fd) == -1) {
-		fd = -1;
-		kmta_err_set(err, kmta_errno_code(errno), "close %s: %s",
-		    tmp_path, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-
-	if (rename_into_place(dirfd, tmp_path, dst_path, noreplace, err) == -1)
-		goto fail;
 	parent_dir(dst_path, parent, sizeof(parent));
 	if (kmta_fsync_dir(dirfd, parent, err) == -1) {
 		/* A new file whose name may not survive a crash is taken
@@ -121,14 +138,6 @@ kmta_write_durable(int dirfd, const char *tmp_path, const char *dst_path,
 		return -1;
 	}
 	return 0;
-
-fail:
-	saved = errno;
-	if (fd != -1)
-		close(fd);
-	unlinkat(dirfd, tmp_path, 0);
-	errno = saved;
-	return -1;
 }
 
 int

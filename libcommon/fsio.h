@@ -23,6 +23,20 @@ int kmta_write_all(int fd, const void *data, size_t len, const char *what,
 int kmta_fsync_dir(int dirfd, const char *path, struct kmta_err *err);
 
 /*
+ * Create path (relative to dirfd, mode 0600, which must not exist) with
+ * data, fsync and close it. On failure the file is unlinked again.
+ */
+int kmta_write_synced(int dirfd, const char *path, const void *data,
+    size_t len, struct kmta_err *err);
+
+/*
+ * Rename from to to (both relative to dirfd). With noreplace an existing
+ * to is an error, EX_TEMPFAIL, instead of being replaced.
+ */
+int kmta_rename_into_place(int dirfd, const char *from, const char *to,
+    bool noreplace, struct kmta_err *err);
+
+/*
  * Store data durably as dst_dir/dst_name through tmp_dir/tmp_name (both
  * relative to dirfd). With noreplace set an existing destination is an
  * error (EEXIST maps to EX_TEMPFAIL) instead of being replaced, and a

@@ -13,53 +13,6 @@
 #include "fsio.h"
 #include "queue.h"
 
-/* Create the file path (relative to the queue) with data and fsync it.
- * On failure the file is unlinked again. */
-static int
-write_synced(struct queue *q, const char *path, const char *data,
-    size_t len, struct kmta_err *err)
-{
-	int fd, rc;
-
-	fd = openat(q->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600);
-	if (fd == -1)
-		return kmta_err_set(err, kmta_errno_code(errno),
-		    "create %s: %s", path, strerror(errno));
-	if (kmta_write_all(fd, data, len, path, err) == -1)
-		goto fail;
-	if (fsync(fd) == -1) {
-		kmta_err_set(err, kmta_errno_code(errno), "fsync %s: %s",
-		    path, strerror(errno));
-		goto fail;
-	}
-	rc = close(fd);
-	fd = -1;
-	if (rc == -1) {
-		kmta_err_set(err, kmta_errno_code(errno), "close %s: %s",
-		    path, strerror(errno));
-		goto fail;
-	}
-	return 0;
-
-fail:
-	if (fd != -1)
-		close(fd);
-	unlinkat(q->dirfd, path, 0);
-	return -1;
-}
-
-static int
-rename_new(struct queue *q, const char *from, const char *to,
-    struct kmta_err *err)
-{
-	if (renameat2(q->dirfd, from, q->dirfd, to, RENAME_NOREPLACE) == -1)
-		return kmta_err_set(err, errno == EEXIST ? EX_TEMPFAIL :
-		    kmta_errno_code(errno), "rename %s to %s: %s", from, to,
-		    strerror(errno));
-	return 0;
-}
-
 static void
 unlink_pair(struct queue *q, const char *first, const char *second)
 {
@@ -84,17 +37,19 @@ place_new(struct queue *q, const char *id, const char *data, size_t len,
 	snprintf(new_msg, sizeof(new_msg), "new/%s.msg", id);
 	snprintf(new_env, sizeof(new_env), "new/%s.env", id);
 
-	if (write_synced(q, tmp_msg, data, len, err) == -1)
+	if (kmta_write_synced(q->dirfd, tmp_msg, data, len, err) == -1)
 		return -1;
-	if (write_synced(q, tmp_env, text, text_len, err) == -1) {
+	if (kmta_write_synced(q->dirfd, tmp_env, text, text_len, err) == -1) {
 		unlinkat(q->dirfd, tmp_msg, 0);
 		return -1;
 	}
-	if (rename_new(q, tmp_msg, new_msg, err) == -1) {
+	if (kmta_rename_into_place(q->dirfd, tmp_msg, new_msg, true,
+	    err) == -1) {
 		unlink_pair(q, tmp_msg, tmp_env);
 		return -1;
 	}
-	if (rename_new(q, tmp_env, new_env, err) == -1) {
+	if (kmta_rename_into_place(q->dirfd, tmp_env, new_env, true,
+	    err) == -1) {
 		unlink_pair(q, new_msg, tmp_env);
 		return -1;
 	}
@@ -324,17 +279,13 @@ static bool
 in_use(int dirfd, const char *sub, const char *name)
 {
 	char id[QUEUE_ID_MAX];
-	size_t n = strlen(name);
 
 	if (strcmp(sub, "msg") == 0)
 		return has_envelope(dirfd, name);
-	if (strcmp(sub, "new") != 0 || n <= 4 || n - 4 >= sizeof(id) ||
-	    (strcmp(name + n - 4, ".msg") != 0 &&
-	    strcmp(name + n - 4, ".env") != 0))
+	if (strcmp(sub, "new") != 0)
 		return false;
-	memcpy(id, name, n - 4);
-	id[n - 4] = '\0';
-	return queue_valid_id(id) && has_envelope(dirfd, id);
+	return (queue_id_of(name, ".msg", id) ||
+	    queue_id_of(name, ".env", id)) && has_envelope(dirfd, id);
 }
 
 static int
