@@ -49,20 +49,6 @@ lock_new(struct queue *q, int *fd, struct kmta_err *err)
 	return 0;
 }
 
-/* Copy the id of an envelope name "ID.env" to id; return whether valid. */
-static bool
-envelope_id(const char *name, char *id)
-{
-	size_t n = strlen(name);
-
-	if (n <= 4 || n - 4 >= QUEUE_ID_MAX ||
-	    strcmp(name + n - 4, ".env") != 0)
-		return false;
-	memcpy(id, name, n - 4);
-	id[n - 4] = '\0';
-	return queue_valid_id(id);
-}
-
 /* List the ids that have an envelope in new/. */
 static int
 list_incoming(struct queue *q, struct incoming_entry **list, size_t *n,
@@ -84,7 +70,7 @@ list_incoming(struct queue *q, struct incoming_entry **list, size_t *n,
 		    "read new/: %s", strerror(errno));
 	}
 	while ((de = readdir(dir)) != NULL) {
-		if (!envelope_id(de->d_name, id))
+		if (!queue_id_of(de->d_name, ".env", id))
 			continue;
 		grown = realloc(*list, (*n + 1) * sizeof(**list));
 		if (grown == NULL) {
@@ -123,6 +109,22 @@ quarantine_envelope(struct queue *q, const char *id, struct kmta_err *err)
 }
 
 /*
+ * Rename from to to unless to exists. An existing to is kept and from is
+ * dropped: msg/ID has the same bytes and may be locked by a runner, and
+ * env/ID may contain delivery results recorded since an earlier import.
+ * Returns 0, or -1 with errno set.
+ */
+static int
+move_keeping_target(struct queue *q, const char *from, const char *to)
+{
+	if (renameat2(q->dirfd, from, q->dirfd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EEXIST && unlinkat(q->dirfd, from, 0) == 0)
+		return 0;
+	return -1;
+}
+
+/*
  * Move new/ID.msg to msg/ID. Without new/ID.msg, an import that was cut
  * short may have moved it already; with neither file the envelope goes
  * to corrupt/. Return 1 when msg/ID is in place, 0 when the envelope was
@@ -135,11 +137,7 @@ move_message(struct queue *q, const char *id, struct kmta_err *err)
 
 	snprintf(from, sizeof(from), "new/%s.msg", id);
 	snprintf(to, sizeof(to), "msg/%s", id);
-	if (renameat2(q->dirfd, from, q->dirfd, to, RENAME_NOREPLACE) == 0)
-		return 1;
-	/* A message file never changes, so msg/ID contains the same
-	 * bytes. Replacing it would drop a runner's lock on it. */
-	if (errno == EEXIST && unlinkat(q->dirfd, from, 0) == 0)
+	if (move_keeping_target(q, from, to) == 0)
 		return 1;
 	if (errno != ENOENT)
 		return kmta_err_set(err, kmta_errno_code(errno),
@@ -159,11 +157,7 @@ move_envelope(struct queue *q, const char *id, struct kmta_err *err)
 
 	snprintf(from, sizeof(from), "new/%s.env", id);
 	snprintf(to, sizeof(to), "env/%s", id);
-	if (renameat2(q->dirfd, from, q->dirfd, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	/* An env/ID from an earlier import of this envelope may contain
-	 * delivery results recorded since then, so it is kept. */
-	if (errno == EEXIST && unlinkat(q->dirfd, from, 0) == 0)
+	if (move_keeping_target(q, from, to) == 0)
 		return 0;
 	return kmta_err_set(err, kmta_errno_code(errno), "move %s to %s: %s",
 	    from, to, strerror(errno));

@@ -145,6 +145,19 @@ queue_valid_id(const char *id)
 	return n >= 8 && n < QUEUE_ID_MAX;
 }
 
+bool
+queue_id_of(const char *name, const char *suffix, char *id)
+{
+	size_t n = strlen(name), s = strlen(suffix);
+
+	if (n <= s || n - s >= QUEUE_ID_MAX ||
+	    strcmp(name + n - s, suffix) != 0)
+		return false;
+	memcpy(id, name, n - s);
+	id[n - s] = '\0';
+	return queue_valid_id(id);
+}
+
 static int
 compare_ids(const void *a, const void *b)
 {

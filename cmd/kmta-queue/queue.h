@@ -92,6 +92,9 @@ time_t queue_now(void);
 void queue_hostname(const struct queue *q, char *out, size_t outlen);
 int queue_new_id(char *id, size_t idlen, struct kmta_err *err);
 int queue_valid_id(const char *id);
+/* Copy to id (QUEUE_ID_MAX bytes) the id of a file name "ID" + suffix,
+ * such as "ID.env"; return whether name has that form with a valid id. */
+bool queue_id_of(const char *name, const char *suffix, char *id);
 int queue_ids(struct queue *q, char ***ids, size_t *nids,
     struct kmta_err *err);
 void queue_ids_free(char **ids, size_t nids);
