@@ -7,15 +7,6 @@
 
 #include "dsn.h"
 
-static void
-rfc5322_date(time_t t, char *out, size_t outlen)
-{
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S %z", &tm);
-}
-
 /* Whether a DSN of this kind reports recipient r. */
 static bool
 reports(enum dsn_kind kind, const struct rcpt *r)
@@ -34,7 +25,7 @@ compose_text_part(struct kmta_buf *b, const struct envelope *env,
 	size_t i;
 	int rc;
 
-	rfc5322_date(retry_until, until, sizeof(until));
+	queue_date(retry_until, until, sizeof(until));
 	rc = kmta_buf_printf(b, "Content-Type: text/plain; charset=us-ascii\n"
 	    "\nThis is the mail system at host %s.\n\n", host);
 	if (rc == 0 && kind == DSN_FAILURE)
@@ -70,7 +61,7 @@ compose_status_part(struct kmta_buf *b, const struct envelope *env,
 	size_t i;
 	int rc;
 
-	rfc5322_date(env->arrival, arrival, sizeof(arrival));
+	queue_date(env->arrival, arrival, sizeof(arrival));
 	rc = kmta_buf_printf(b, "Content-Type: message/delivery-status\n\n"
 	    "Reporting-MTA: dns; %s\nX-Kmta-Queue-ID: %s\nArrival-Date: %s\n",
 	    host, env->id, arrival);
@@ -78,7 +69,7 @@ compose_status_part(struct kmta_buf *b, const struct envelope *env,
 		r = &env->rcpts[i];
 		if (!reports(kind, r))
 			continue;
-		rfc5322_date(r->last_attempt ? r->last_attempt : now, last,
+		queue_date(r->last_attempt ? r->last_attempt : now, last,
 		    sizeof(last));
 		rc = kmta_buf_printf(b, "\nFinal-Recipient: rfc822; %s\n"
 		    "Action: %s\nStatus: %s\n", r->addr,
@@ -86,9 +77,9 @@ compose_status_part(struct kmta_buf *b, const struct envelope *env,
 		    r->esc[0] ? r->esc : kind == DSN_FAILURE ? "5.0.0" :
 		    "4.0.0");
 		if (rc == 0 && kind == DSN_DELAY) {
-			rfc5322_date(retry_until, last, sizeof(last));
+			queue_date(retry_until, last, sizeof(last));
 			rc = kmta_buf_printf(b, "Will-Retry-Until: %s\n", last);
-			rfc5322_date(r->last_attempt ? r->last_attempt : now,
+			queue_date(r->last_attempt ? r->last_attempt : now,
 			    last, sizeof(last));
 		}
 		if (rc == 0 && r->host[0])
@@ -124,7 +115,7 @@ dsn_compose(const struct envelope *env, enum dsn_kind kind,
 	char date[64], boundary[128];
 	int rc;
 
-	rfc5322_date(now, date, sizeof(date));
+	queue_date(now, date, sizeof(date));
 	snprintf(boundary, sizeof(boundary), "%s.%lld/%s", env->id,
 	    (long long)now, host);
 

@@ -41,6 +41,21 @@ field_named(const char *p, size_t len, const char *name)
 	    p[n] == ' ' || p[n] == '\t');
 }
 
+bool
+headers_has(const char *data, size_t len, const char *name)
+{
+	const char *p = data, *end = data + len;
+	size_t n;
+
+	while (!is_end_of_header(p, end)) {
+		n = field_len(p, end);
+		if (field_named(p, n, name))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 /* Append the address in item[0..len) (a mailbox or an addr-spec). */
 static int
 take_address(const char *item, size_t len, struct headers_rcpts *out)

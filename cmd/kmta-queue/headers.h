@@ -20,6 +20,9 @@ struct headers_rcpts {
 int headers_recipients(char *data, size_t *len, struct headers_rcpts *out,
     struct kmta_err *err);
 
+/* Whether the header block of data has a field called name. */
+bool headers_has(const char *data, size_t len, const char *name);
+
 /* Copy the first address of the From field into addr ("" when absent). */
 int headers_from(const char *data, size_t len, char *addr, size_t addrlen);
 

@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
+#include "headers.h"
 #include "missing.h"
+#include "queue.h"
 
 /* Whether line (up to the next LF) starts a header field: name ":". */
 static bool
@@ -23,35 +24,6 @@ is_field(const char *p, const char *end)
 	while (q < end && *q >= '!' && *q <= '~' && *q != ':')
 		q++;
 	return q > p && q < end && *q == ':';
-}
-
-/* Whether the header block of msg has a field called name. */
-static bool
-has_field(const char *p, const char *end, const char *name)
-{
-	size_t n = strlen(name);
-	const char *nl;
-
-	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end &&
-	    p[1] == '\n')) {
-		if ((size_t)(end - p) > n && strncasecmp(p, name, n) == 0 &&
-		    p[n] == ':')
-			return true;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	return false;
-}
-
-static void
-rfc5322_now(time_t now, char *out, size_t outlen)
-{
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S %z", &tm);
 }
 
 /* Write the From field: the sender, with -F's name as a quoted string
@@ -83,29 +55,29 @@ int
 missing_headers(const struct missing_request *m, struct kmta_buf *msg,
     struct kmta_err *err)
 {
-	struct kmta_buf add = { 0 }, joined = { 0 };
-	const char *start = msg->data, *end = msg->data + msg->len;
-	const char *nl = memchr(start, '\n', msg->len);
-	const char *eol = nl != NULL && nl > start && nl[-1] == '\r' ?
+	struct kmta_buf add = { 0 };
+	const char *nl = memchr(msg->data, '\n', msg->len);
+	const char *eol = nl != NULL && nl > msg->data && nl[-1] == '\r' ?
 	    "\r\n" : "\n";
-	bool header = is_field(start, end);
+	bool header = is_field(msg->data, msg->data + msg->len);
+	bool need_from = m->sender[0] != '\0' &&
+	    !(header && headers_has(msg->data, msg->len, "From"));
+	bool need_date = !(header && headers_has(msg->data, msg->len, "Date"));
+	bool need_id = !(header &&
+	    headers_has(msg->data, msg->len, "Message-ID"));
 	unsigned char rnd[8];
 	char date[64];
 	int rc = 0;
 
-	if (header && has_field(start, end, "Date") &&
-	    has_field(start, end, "Message-ID") &&
-	    (m->sender[0] == '\0' || has_field(start, end, "From")))
+	if (!need_from && !need_date && !need_id)
 		return 0;
-	if (!header || !has_field(start, end, "From")) {
-		if (m->sender[0] != '\0')
-			rc = put_from(&add, m, eol);
-	}
-	if (rc == 0 && (!header || !has_field(start, end, "Date"))) {
-		rfc5322_now(m->now, date, sizeof(date));
+	if (need_from)
+		rc = put_from(&add, m, eol);
+	if (rc == 0 && need_date) {
+		queue_date(m->now, date, sizeof(date));
 		rc = kmta_buf_printf(&add, "Date: %s%s", date, eol);
 	}
-	if (rc == 0 && (!header || !has_field(start, end, "Message-ID"))) {
+	if (rc == 0 && need_id) {
 		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 			memset(rnd, 0, sizeof(rnd));
 		rc = kmta_buf_printf(&add, "Message-ID: <%lld.%02x%02x%02x%02x"
@@ -118,15 +90,12 @@ missing_headers(const struct missing_request *m, struct kmta_buf *msg,
 	if (rc == 0 && !header)
 		rc = kmta_buf_puts(&add, eol);
 	if (rc == 0)
-		rc = kmta_buf_append(&joined, add.data ? add.data : "", add.len);
-	if (rc == 0)
-		rc = kmta_buf_append(&joined, msg->data, msg->len);
-	kmta_buf_free(&add);
+		rc = kmta_buf_append(&add, msg->data, msg->len);
 	if (rc == -1) {
-		kmta_buf_free(&joined);
+		kmta_buf_free(&add);
 		return kmta_err_set(err, EX_TEMPFAIL, "out of memory");
 	}
 	kmta_buf_free(msg);
-	*msg = joined;
+	*msg = add;
 	return 0;
 }

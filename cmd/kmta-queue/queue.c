@@ -80,6 +80,15 @@ queue_settings(struct queue *q, const struct kmta_conf *conf)
 		q->max_backoff = q->min_backoff;
 }
 
+void
+queue_date(time_t t, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S %z", &tm);
+}
+
 /* This host's name in mail the queue writes: [send] helo_name, as
  * kmta-send greets with, else the host name. */
 void

@@ -89,6 +89,9 @@ int queue_open(struct queue *q, const char *path, bool create,
 void queue_close(struct queue *q);
 void queue_settings(struct queue *q, const struct kmta_conf *conf);
 time_t queue_now(void);
+/* Write t as an RFC 5322 date-time in local time ("Fri, 04 Dec 2026
+ * 23:32:13 +0000"). */
+void queue_date(time_t t, char *out, size_t outlen);
 void queue_hostname(const struct queue *q, char *out, size_t outlen);
 int queue_new_id(char *id, size_t idlen, struct kmta_err *err);
 int queue_valid_id(const char *id);
