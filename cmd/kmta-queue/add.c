@@ -8,6 +8,7 @@
 #include "add.h"
 #include "buf.h"
 #include "headers.h"
+#include "hostname.h"
 #include "missing.h"
 #include "sign.h"
 
@@ -148,7 +149,7 @@ add_missing_fields(const struct queue *q, const struct add_request *req,
 	    .full_name = req->full_name, .now = queue_now() };
 	char host[256];
 
-	queue_hostname(q, host, sizeof(host));
+	kmta_host_name(q->hostname, host, sizeof(host));
 	m.host = host;
 	return missing_headers(&m, b, err);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "dsn.h"
+#include "hostname.h"
 
 /* Whether a DSN of this kind reports recipient r. */
 static bool
@@ -194,7 +195,7 @@ dsn_enqueue(struct queue *q, const struct envelope *env,
 	if (env->sender[0] == '\0' || reported == 0)
 		return 0;
 
-	queue_hostname(q, host, sizeof(host));
+	kmta_host_name(q->hostname, host, sizeof(host));
 	if (read_headers(q, env->id, &headers, err) == -1 ||
 	    dsn_compose(env, kind, env->arrival + q->max_age,
 	    headers.data ? headers.data : "", headers.len, now, host, &text,

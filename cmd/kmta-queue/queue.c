@@ -89,17 +89,6 @@ queue_date(time_t t, char *out, size_t outlen)
 	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S %z", &tm);
 }
 
-/* This host's name in mail the queue writes: [send] helo_name, as
- * kmta-send greets with, else the host name. */
-void
-queue_hostname(const struct queue *q, char *out, size_t outlen)
-{
-	if (q->hostname != NULL)
-		snprintf(out, outlen, "%s", q->hostname);
-	else if (gethostname(out, outlen) == -1 || out[0] == '\0')
-		snprintf(out, outlen, "localhost");
-	out[outlen - 1] = '\0';
-}
 
 /*
  * The current time. KMTA_NOW (seconds since the epoch) overrides it so

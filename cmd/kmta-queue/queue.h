@@ -92,7 +92,6 @@ time_t queue_now(void);
 /* Write t as an RFC 5322 date-time in local time ("Fri, 04 Dec 2026
  * 23:32:13 +0000"). */
 void queue_date(time_t t, char *out, size_t outlen);
-void queue_hostname(const struct queue *q, char *out, size_t outlen);
 int queue_new_id(char *id, size_t idlen, struct kmta_err *err);
 int queue_valid_id(const char *id);
 /* Copy to id (QUEUE_ID_MAX bytes) the id of a file name "ID" + suffix,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harden.h"
+#include "hostname.h"
 #include "keysource.h"
 #include "log.h"
 #include "send.h"
@@ -134,11 +135,7 @@ opts_load(const struct kmta_conf *conf, const struct cli *cli,
 	memset(o, 0, sizeof(*o));
 	o->conf = conf;
 	o->verbose = cli->verbose;
-	if (helo != NULL)
-		snprintf(o->helo_name, sizeof(o->helo_name), "%s", helo);
-	else if (gethostname(o->helo_name, sizeof(o->helo_name) - 1) == -1 ||
-	    o->helo_name[0] == '\0')
-		snprintf(o->helo_name, sizeof(o->helo_name), "localhost");
+	kmta_host_name(helo, o->helo_name, sizeof(o->helo_name));
 	o->connect_timeout = kmta_conf_num(conf, "send", "connect_timeout",
 	    CONNECT_TIMEOUT);
 	o->command_timeout = kmta_conf_num(conf, "send", "command_timeout", 0);
