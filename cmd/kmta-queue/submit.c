@@ -130,7 +130,7 @@ submit_init(void)
  * Whether path and each directory above it are owned by root or the queue
  * user and writable by no one else, so that the caller cannot have put the
  * file there. A world-writable directory counts only when it is root's
- * and sticky, as /tmp is, because then others cannot rename what it holds.
+ * and sticky, as /tmp is, because then others cannot rename its files.
  */
 static bool
 trusted_path(const char *path, uid_t euid, char *why, size_t whylen)

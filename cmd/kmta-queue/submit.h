@@ -27,9 +27,9 @@ const struct submitter *submit_caller(void);
 
 /*
  * Return path, a program found next to kmta-queue's executable, or name
- * (for a PATH lookup) when another user runs a set-user-ID kmta-queue
- * and that user could have placed path there: through a hard link to
- * kmta-queue in a directory of theirs, for example.
+ * for a PATH lookup instead. name is returned when another user runs a
+ * set-user-ID kmta-queue and could have placed path there, for example
+ * through a hard link to kmta-queue in a directory of their own.
  */
 const char *submit_check_program(const char *name, const char *path);
 

@@ -137,7 +137,7 @@ parse_options(int argc, char **argv, struct sign_options *o,
     const char **config, int *require, int *batch, int *jobs)
 {
 	enum sign_policy policy;
-	const char *why;
+	const char *reason;
 	long n;
 	int c;
 
@@ -198,9 +198,9 @@ parse_options(int argc, char **argv, struct sign_options *o,
 			return EX_USAGE;
 		}
 	}
-	if (o->headers != NULL && (why = signheaders_check(o->headers)) !=
+	if (o->headers != NULL && (reason = signheaders_check(o->headers)) !=
 	    NULL) {
-		kmta_error("invalid header list \"%s\": %s", o->headers, why);
+		kmta_error("invalid header list \"%s\": %s", o->headers, reason);
 		return EX_USAGE;
 	}
 	if (o->domain == NULL && (o->selector != NULL || o->key != NULL ||

@@ -182,7 +182,7 @@ request_from_section(const struct kmta_conf *conf,
 	const char *canon = kmta_conf_str_in(sec, "canonicalization",
 	    "relaxed/relaxed");
 	const char *key = kmta_conf_str_in(sec, "key", NULL);
-	const char *why;
+	const char *reason;
 	char expanded[1024];
 
 	memset(req, 0, sizeof(*req));
@@ -204,9 +204,9 @@ request_from_section(const struct kmta_conf *conf,
 		dkim_algo_parse(algo, &req->algo);
 	sign_parse_canon(canon, &req->header_canon, &req->body_canon);
 	req->headers = kmta_conf_str_in(sec, "headers", NULL);
-	if (req->headers != NULL && (why = signheaders_check(req->headers)) !=
+	if (req->headers != NULL && (reason = signheaders_check(req->headers)) !=
 	    NULL)
-		return section_error(conf, sec, why, err);
+		return section_error(conf, sec, reason, err);
 	req->identity = kmta_conf_str_in(sec, "identity", NULL);
 	req->oversign = kmta_conf_bool_in(sec, "oversign", false);
 	req->body_length = kmta_conf_bool_in(sec, "body_length", false);

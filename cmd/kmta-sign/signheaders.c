@@ -126,12 +126,12 @@ const char *
 signheaders_check(const char *list)
 {
 	struct kmta_buf h = { 0 };
-	const char *why = NULL;
+	const char *reason = NULL;
 
 	if (signheaders_normalize(list, &h) == -1)
-		why = "expected names separated by ':'";
+		reason = "expected names separated by ':'";
 	else if (h.len == 0 || !signheaders_has(h.data, "From"))
-		why = "the signed header list must include From";
+		reason = "the signed header list must include From";
 	kmta_buf_free(&h);
-	return why;
+	return reason;
 }
