@@ -4,7 +4,7 @@
 # bytes; bad input and bad keys get the documented exit codes.
 use strict;
 use warnings;
-use MIME::Base64 qw(encode_base64);
+use MIME::Base64 qw(decode_base64 encode_base64);
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/lib";
@@ -132,6 +132,26 @@ for my $form (['rsa', 'rsa1.pem', 'rsa-sha256'], ['rsa', 'rsa8.der', 'rsa-sha256
 	is($rc, 0, "key $file: exit 0") or diag($err);
 	check_signed("key $file", $lf, $out, [$algo], 1);
 }
+
+# A base64 seed that starts with "0" (0x30, as DER does): one in 64 of
+# the seeds dkimpy's dknewkey writes.
+my $seed0 = '06kApbKXb9J+3aX4RX+Z818i8KPCPpGjxM2fkVVu76Y=';
+write_file("$dir/ed0.seed", $seed0);
+chmod(0600, "$dir/ed0.seed");
+write_file("$dir/ed0.der", pack('H*', '302e020100300506032b657004220420')
+    . decode_base64($seed0));
+openssl("pkey -inform DER -in $dir/ed0.der -pubout -outform DER"
+    . " -out $dir/ed0.pub");
+my $ed0_p = encode_base64(substr(read_file("$dir/ed0.pub"), -32), '');
+write_file("$dir/ed0.keys", "ed0._domainkey.example.com v=DKIM1; k=ed25519; "
+    . "p=$ed0_p\n");
+($rc, $out, $err) = run("$sign -d example.com -s ed0 -k file:$dir/ed0.seed",
+    "$dir/in");
+is($rc, 0, 'seed starting with 0: exit 0') or diag($err);
+write_file("$dir/ed0.signed", $out);
+like(`$sign verify --keys $dir/ed0.keys < $dir/ed0.signed`,
+    qr/^dkim=pass header\.d=example\.com header\.s=ed0 /,
+    'seed starting with 0: signature verifies');
 
 # Reproducible output: --timestamp and --headers set t= and h= exactly.
 ($rc, $out, $err) = run("$sign -d example.com -s ed -k $dir/ed.pem"

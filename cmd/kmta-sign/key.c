@@ -220,10 +220,12 @@ dkim_key_parse(const unsigned char *data, size_t len, const char *source,
 	EVP_PKEY *key = NULL;
 
 	*out = NULL;
+	/* DER starts with a SEQUENCE (0x30), but so does a base64 seed
+	 * whose first character is '0', so text is tried after DER. */
 	if (len > 0 && data[0] == 0x30)
 		key = key_from_der(data, len);
-	else if (key_from_text((const char *)data, len, source, &key,
-	    err) == -1)
+	if (key == NULL && key_from_text((const char *)data, len, source,
+	    &key, err) == -1)
 		return -1;
 
 	if (key == NULL)
