@@ -79,7 +79,7 @@ while [ -e "$T/barrier" ] && [ \$(cat "$T/running") -lt 2 ] &&
 	n=\$((n + 1))
 done
 sleep 0.5
-"$KMTA_TOP/t/lib/fake-kmta-send" "\$@"
+"$KMTA_SEND" "\$@"
 status=\$?
 count -1
 exit \$status

@@ -13,7 +13,7 @@ is "envelope owned by the user" "$(stat -c %U "$(env_file "$id")")" nobody
 cat >"$T/whoami-send" <<EOF2
 #!/bin/sh
 id -un >"$T/whoami"
-exec "$KMTA_TOP/t/lib/fake-kmta-send" "\$@"
+exec "$KMTA_SEND" "\$@"
 EOF2
 chmod 755 "$T/whoami-send"
 touch "$T/whoami"

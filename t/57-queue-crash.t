@@ -22,6 +22,17 @@ delete $ENV{KMTA_SEND};
 
 my $t = tempdir(CLEANUP => 1);
 chmod 0755, $t;
+
+# The runner, as nobody, runs kmta-send from $bin. A checkout under a
+# directory that only root may enter (mktemp -d makes them mode 0700)
+# hides it, so a copy in $t is used instead.
+if ($> == 0 && system("setpriv --reuid=nobody --regid=\$(id -g nobody) "
+    . "--clear-groups test -x '$bin/kmta-queue' 2>/dev/null") != 0) {
+	mkdir("$t/kmta-bin") or die "mkdir $t/kmta-bin: $!";
+	system("cp -p '$bin'/kmta-* '$t/kmta-bin/' && "
+	    . "chmod -R a+rX '$t/kmta-bin'") == 0 or die "copy $bin: $?";
+	$bin = "$t/kmta-bin";
+}
 my $queue = "$t/queue";
 my $maildir = "$t/mail";
 

@@ -1,6 +1,6 @@
 # Set-up shared by kmta-queue's tests: source it after tap.sh. It makes a
 # scratch directory $T (removed on exit), a config $CONF with its queue in
-# $Q, and points kmta-queue at t/lib/fake-kmta-send.
+# $Q, and points kmta-queue at t/lib/fake-kmta-send ($KMTA_SEND).
 #
 # Run as root, kmta-queue delivers only as [queue] user, so the config
 # names nobody and $T is opened to other users.
@@ -20,6 +20,21 @@ Q=$T/queue
 CONF=$T/kmta.conf
 QUEUE_USER=
 [ "$(id -u)" -eq 0 ] && QUEUE_USER=nobody
+fake_send=$KMTA_TOP/t/lib/fake-kmta-send
+
+# The queue user runs kmta-send, kmta-sign and the fake from KMTA_BIN and
+# t/lib. A checkout under a directory that only root may enter (mktemp -d
+# makes them mode 0700) hides those, so copies in $T are used instead.
+if [ -n "$QUEUE_USER" ] && command -v setpriv >/dev/null &&
+    ! setpriv --reuid="$QUEUE_USER" --regid="$(id -g "$QUEUE_USER")" \
+    --clear-groups test -x "$KMTA_BIN/kmta-queue" 2>/dev/null; then
+	mkdir "$T/kmta-bin" "$T/kmta-lib"
+	cp -p "$KMTA_BIN"/kmta-* "$T/kmta-bin/"
+	cp -p "$fake_send" "$T/kmta-lib/"
+	chmod -R a+rX "$T/kmta-bin" "$T/kmta-lib"
+	KMTA_BIN=$T/kmta-bin
+	fake_send=$T/kmta-lib/fake-kmta-send
+fi
 
 # write_conf [LINE...]: the config, with extra [queue] lines.
 write_conf() {
@@ -35,7 +50,7 @@ write_conf() {
 }
 write_conf
 
-export KMTA_SEND="$KMTA_TOP/t/lib/fake-kmta-send"
+export KMTA_SEND="$fake_send"
 export FAKE_SEND_LOG="$T/send.log" FAKE_SEND_SCRIPT="$T/send.script"
 : >"$FAKE_SEND_LOG"
 chmod 666 "$FAKE_SEND_LOG"
